@@ -1,0 +1,51 @@
+"""The shared agency error tree. Every adapter translates httpx/zeep/lxml failures into these,
+in one place per adapter, so resolvers and the schema never see a foreign exception.
+
+    AgencyError                 (agency: str, code: str)
+    ├── AgencyUnavailable       connection refused, 5xx, 429, circuit open   AGENCY_UNAVAILABLE
+    ├── AgencyTimeout           the call's deadline passed                   AGENCY_TIMEOUT
+    ├── AgencyBadResponse       malformed, schema-invalid, hostile XML,
+    │                           SOAP Fault, unexpected shape                 AGENCY_BAD_RESPONSE
+    └── AgencyNotFound          the agency has no record for the key         NOT_FOUND
+
+Messages never carry the agency's payload (it may hold personal data or internals).
+"""
+
+from __future__ import annotations
+
+
+class AgencyError(Exception):
+    code = "AGENCY_UNAVAILABLE"
+
+    def __init__(self, agency: str, message: str = "") -> None:
+        self.agency = agency
+        self.message = message or self.default_message()
+        super().__init__(f"{agency}: {self.message}")
+
+    def default_message(self) -> str:
+        return "the agency could not be reached"
+
+
+class AgencyUnavailable(AgencyError):
+    code = "AGENCY_UNAVAILABLE"
+
+
+class AgencyTimeout(AgencyError):
+    code = "AGENCY_TIMEOUT"
+
+    def default_message(self) -> str:
+        return "the agency did not answer in time"
+
+
+class AgencyBadResponse(AgencyError):
+    code = "AGENCY_BAD_RESPONSE"
+
+    def default_message(self) -> str:
+        return "the agency's answer could not be understood"
+
+
+class AgencyNotFound(AgencyError):
+    code = "NOT_FOUND"
+
+    def default_message(self) -> str:
+        return "the agency has no record"
