@@ -25,6 +25,11 @@ class AgencyError(Exception):
     def default_message(self) -> str:
         return "the agency could not be reached"
 
+    @property
+    def extensions(self) -> dict[str, str]:
+        """GraphQL error extensions (graphql-core copies them from the original error)."""
+        return {"code": self.code, "agency": self.agency}
+
 
 class AgencyUnavailable(AgencyError):
     code = "AGENCY_UNAVAILABLE"

@@ -90,6 +90,8 @@ class Settings:
                 clock = date.fromisoformat(raw_clock)
             except ValueError:
                 raise SettingsError("VEMTAS_CLOCK must be an ISO date (YYYY-MM-DD)") from None
+            if profile is Profile.PROD:
+                raise SettingsError("VEMTAS_CLOCK pins today's date: refused in the prod profile")
         deadline = defaults.agency_deadline
         if raw := get("AGENCY_DEADLINE"):
             try:

@@ -1,0 +1,137 @@
+"""What every agency adapter shares: the call context, the configuration, and the batch answer.
+
+- :class:`CallContext` carries the X-Road ``userId`` and ``issue`` of the request being served.
+- :class:`AdapterConfig` is built once by the composition root (from ``gateway.settings``).
+- :class:`Batch` is what every batch method returns: a ``dict`` covering every key asked, which
+  also says which keys were served *stale* (from the cache after their time to live, because the
+  agency failed; see :mod:`adapters.agency`).
+- :func:`track_staleness` lets a request collect every stale answer served while it runs,
+  including single-key lookups such as ``population.family``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+DEFAULT_XROAD_CLIENT = "AZ/GOV/MLSPP/vemtas"
+MAX_BATCH = 500
+"""The agencies take at most this many keys per call (docs/agency-protocols.md)."""
+
+
+@dataclass(frozen=True)
+class CallContext:
+    """Who asks and why: sent to every agency as X-Road ``userId`` and ``issue``.
+
+    ``user_id`` is the acting subject (a caseworker's or citizen's id, or a service client);
+    ``issue`` is the application id, or the stated purpose when there is no application yet.
+    """
+
+    user_id: str
+    issue: str
+
+
+@dataclass(frozen=True)
+class AdapterConfig:
+    """Everything the adapters need to know about the agencies; read once at start-up.
+
+    Times are seconds. ``ttls`` maps an agency key to its cache time to live (``0`` disables
+    caching for that agency); ``stale_grace`` is how long after expiry a cached answer may still
+    be served when the agency fails (``0`` disables stale-if-error; entries are then gone at
+    their time to live). ``deadline`` bounds every agency call as a whole, retries included.
+    """
+
+    agency_urls: Mapping[str, str]
+    deadline: float = 3.0
+    ttls: Mapping[str, int] = field(default_factory=dict)
+    default_ttl: int = 300
+    cache_url: str = "memory://"
+    cache_namespace: str = "vemtas"
+    cache_timeout: float = 0.25
+    xroad_client: str = DEFAULT_XROAD_CLIENT
+    stale_grace: int = 3600
+    connect_timeout: float = 1.0
+    retry_attempts: int = 3
+    retry_wait_initial: float = 0.05
+    retry_wait_max: float = 0.5
+    retry_wait_jitter: float = 0.1
+    breaker_threshold: int = 5
+    breaker_cooldown: float = 15.0
+    max_concurrency: int = 16
+    max_response_bytes: int = 8 * 1024 * 1024
+    clock: Callable[[], float] = time.time
+    """Wall clock for cache freshness (shared with other processes through Redis)."""
+    monotonic: Callable[[], float] = time.monotonic
+    """Monotonic clock for the circuit breaker's cool-down."""
+
+    def url(self, agency: str) -> str:
+        try:
+            return self.agency_urls[agency].rstrip("/")
+        except KeyError:
+            raise ValueError(f"no URL configured for agency {agency!r}") from None
+
+    def ttl(self, agency: str) -> int:
+        return self.ttls.get(agency, self.default_ttl)
+
+
+class Batch(dict[K, V]):
+    """A batch answer: a plain ``dict`` by key, plus which keys were served stale.
+
+    ``stale_keys`` is empty when every value is fresh from the agency or from the cache within
+    its time to live; ``stale`` is true when any value was served past it because the agency
+    failed (stale-if-error).
+    """
+
+    __slots__ = ("stale_keys",)
+
+    def __init__(
+        self, values: Mapping[K, V] | None = None, stale_keys: frozenset[K] = frozenset()
+    ) -> None:
+        super().__init__(values or {})
+        self.stale_keys = stale_keys
+
+    @property
+    def stale(self) -> bool:
+        return bool(self.stale_keys)
+
+
+@dataclass
+class StalenessReport:
+    """Agencies (and operations) that answered from stale cache during one request."""
+
+    operations: set[tuple[str, str]] = field(default_factory=set)
+
+    @property
+    def agencies(self) -> frozenset[str]:
+        return frozenset(agency for agency, _ in self.operations)
+
+    @property
+    def stale(self) -> bool:
+        return bool(self.operations)
+
+
+_staleness: ContextVar[StalenessReport | None] = ContextVar("vemtas_staleness", default=None)
+
+
+@contextmanager
+def track_staleness() -> Iterator[StalenessReport]:
+    """Collect every stale answer served inside this block (and tasks started from it)."""
+    report = StalenessReport()
+    token = _staleness.set(report)
+    try:
+        yield report
+    finally:
+        _staleness.reset(token)
+
+
+def report_stale(agency: str, operation: str) -> None:
+    report = _staleness.get()
+    if report is not None:
+        report.operations.add((agency, operation))

@@ -1,0 +1,5 @@
+"""education (REST): Ministry of Science and Education."""
+
+from adapters.education.adapter import EducationAdapter
+
+__all__ = ["EducationAdapter"]

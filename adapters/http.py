@@ -1,0 +1,181 @@
+"""HTTP plumbing shared by every adapter: the httpx client, X-Road headers, error translation.
+
+:func:`map_http_errors` is *the* place where httpx failures and HTTP statuses become the shared
+agency error tree (:mod:`adapters.errors`); the SOAP adapters use it too, around zeep's
+transport. Messages name the agency and the kind of failure, never the payload.
+
+Network clients use the ``httpx-aiohttp`` transport (httpx's API over aiohttp: a fraction of
+httpx's own CPU per request, see ``bench/upstream.py``); tests pass their own transport
+(``httpx.ASGITransport`` over the mock app, ``httpx.MockTransport``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+import orjson
+
+from adapters.base import AdapterConfig, CallContext
+from adapters.errors import (
+    AgencyBadResponse,
+    AgencyError,
+    AgencyNotFound,
+    AgencyTimeout,
+    AgencyUnavailable,
+)
+from adapters.resilience import AgencyThrottled
+from adapters.shape import ShapeError
+
+
+def open_http_client(
+    agency: str,
+    config: AdapterConfig,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> httpx.AsyncClient:
+    """The one long-lived client for ``agency`` (base URL from configuration)."""
+    timeout = httpx.Timeout(
+        config.deadline,
+        connect=min(config.connect_timeout, config.deadline),
+    )
+    limits = httpx.Limits(
+        max_connections=max(1, config.max_concurrency),
+        max_keepalive_connections=max(1, config.max_concurrency),
+    )
+    base_url = config.url(agency)
+    if transport is not None:
+        return httpx.AsyncClient(
+            base_url=base_url,
+            transport=transport,
+            timeout=timeout,
+            limits=limits,
+            follow_redirects=False,
+            trust_env=False,
+        )
+    from httpx_aiohttp import HttpxAiohttpClient
+
+    return HttpxAiohttpClient(
+        base_url=base_url,
+        timeout=timeout,
+        limits=limits,
+        follow_redirects=False,
+        trust_env=False,
+    )
+
+
+def xroad_headers(config: AdapterConfig, ctx: CallContext) -> dict[str, str]:
+    """The X-Road headers of one REST call (a new ``X-Road-Id`` every time)."""
+    return {
+        "X-Road-Client": config.xroad_client,
+        "X-Road-Id": str(uuid.uuid4()),
+        "X-Road-UserId": ctx.user_id,
+        "X-Road-Issue": ctx.issue,
+    }
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """``Retry-After`` as seconds: delta-seconds or an HTTP date; ``None`` if absent or odd."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def check_status(agency: str, response: httpx.Response, *, not_found: bool = False) -> None:
+    """Raise the agency error an HTTP status means (2xx passes)."""
+    status = response.status_code
+    if 200 <= status < 300:
+        return
+    if status == 429:
+        raise AgencyThrottled(agency, retry_after_seconds(response.headers.get("retry-after")))
+    if status >= 500:
+        raise AgencyUnavailable(agency, f"the agency answered HTTP {status}")
+    if status == 404 and not_found:
+        raise AgencyNotFound(agency)
+    raise AgencyBadResponse(agency, f"the agency refused the request (HTTP {status})")
+
+
+@contextmanager
+def map_http_errors(agency: str) -> Iterator[None]:
+    """Translate httpx exceptions (and shape errors) into the agency error tree."""
+    try:
+        yield
+    except AgencyError:
+        raise
+    except httpx.TimeoutException:
+        raise AgencyTimeout(agency) from None
+    except (httpx.TransportError, httpx.InvalidURL):
+        raise AgencyUnavailable(agency) from None
+    except (ShapeError, orjson.JSONDecodeError, UnicodeDecodeError):
+        raise AgencyBadResponse(agency) from None
+
+
+async def read_limited(agency: str, response: httpx.Response, limit: int) -> bytes:
+    """The body of a streamed response, refusing more than ``limit`` bytes."""
+    declared = response.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise AgencyBadResponse(agency, "the agency's answer is too large")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > limit:
+            raise AgencyBadResponse(agency, "the agency's answer is too large")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+class RestClient:
+    """I/O for one REST agency: one JSON exchange per call, X-Road headers, errors translated.
+
+    Only transport and status are handled here; the caller (an agency's ``client.py``) runs
+    this under its :class:`~adapters.resilience.Guard` and hands the parsed JSON to its pure
+    ``mapping.py``.
+    """
+
+    def __init__(self, agency: str, config: AdapterConfig, http: httpx.AsyncClient) -> None:
+        self.agency = agency
+        self._config = config
+        self._http = http
+
+    async def post_json(self, path: str, body: Mapping[str, Any], ctx: CallContext) -> Any:
+        return await self._exchange("POST", path, ctx, content=orjson.dumps(body))
+
+    async def get_json(self, path: str, ctx: CallContext, *, not_found: bool = False) -> Any:
+        return await self._exchange("GET", path, ctx, not_found=not_found)
+
+    async def _exchange(
+        self,
+        method: str,
+        path: str,
+        ctx: CallContext,
+        *,
+        content: bytes | None = None,
+        not_found: bool = False,
+    ) -> Any:
+        headers = xroad_headers(self._config, ctx)
+        headers["Accept"] = "application/json"
+        if content is not None:
+            headers["Content-Type"] = "application/json"
+        with map_http_errors(self.agency):
+            request = self._http.build_request(method, path, headers=headers, content=content)
+            response = await self._http.send(request, stream=True)
+            try:
+                check_status(self.agency, response, not_found=not_found)
+                body = await read_limited(self.agency, response, self._config.max_response_bytes)
+            finally:
+                await response.aclose()
+            return orjson.loads(body)

@@ -1,0 +1,5 @@
+"""telecom (REST): licensed communication operators."""
+
+from adapters.telecom.adapter import TelecomAdapter
+
+__all__ = ["TelecomAdapter"]

@@ -1,0 +1,734 @@
+"""The means test, one named function per legal test (means-test.md).
+
+Each rule reads only the facts, the application date and the parameter snapshot, and returns
+what it found with the parameters it used, or :class:`Missing` naming every unknown input it
+needed. Rules never guess: the composition in :mod:`assessment.decision` turns any ``Missing``
+into "insufficient data".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal
+from enum import StrEnum
+from typing import Any
+
+from assessment.dates import add_months, age_on, month_end, month_start
+from assessment.facts import (
+    INCOME_INPUTS,
+    FamilyFacts,
+    IncomeSource,
+    Input,
+    MemberFacts,
+    MissingInput,
+    Relation,
+    VehicleRole,
+)
+from assessment.legislation import Parameters, ParameterValue
+from assessment.reasons import ReasonCode
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0")
+# Decisions use their own decimal context, so that no caller's context changes a result.
+DECIMAL_CONTEXT = Context(prec=28, rounding=ROUND_HALF_EVEN)
+
+Parameters_ = tuple[ParameterValue[Any], ...]
+
+
+def money(amount: Decimal) -> Decimal:
+    """``amount`` rounded to 0.01 AZN, half-up (means-test.md §4; the rounding rule is assumed)."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP, context=DECIMAL_CONTEXT)
+
+
+def per_month(total: Decimal, months: int) -> Decimal:
+    """``total`` divided by ``months``, exactly to 28 digits whatever the caller's context."""
+    return DECIMAL_CONTEXT.divide(total, Decimal(months))
+
+
+@dataclass(frozen=True, slots=True)
+class Missing:
+    """A rule could not be applied: these inputs are unknown."""
+
+    inputs: tuple[MissingInput, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """Whether a refusal ground or qualifying reason holds, and the parameters it read."""
+
+    code: ReasonCode
+    holds: bool
+    parameters: Parameters_ = ()
+
+
+def _unknown(members: Iterable[MemberFacts], *inputs: Input) -> tuple[MissingInput, ...]:
+    return tuple(
+        MissingInput(item, member.fin)
+        for member in members
+        for item in inputs
+        if not member.fact(item).is_known
+    )
+
+
+# --- the frame: window, period, who is counted ------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class IncomeWindow:
+    """The full calendar months before the application month whose income is averaged."""
+
+    first_month: date
+    last_month: date
+    months: int
+    parameters: Parameters_
+
+    @property
+    def start(self) -> date:
+        return self.first_month
+
+    @property
+    def end(self) -> date:
+        return month_end(self.last_month)
+
+    def holds_month(self, month: date) -> bool:
+        return self.first_month <= month <= self.last_month
+
+    def holds_day(self, day: date) -> bool:
+        return self.start <= day <= self.end
+
+
+def income_window(on: date, parameters: Parameters) -> IncomeWindow:
+    """The income window: the N full calendar months before the month of the application.
+
+    Basis: Decision No. 37 (income of the last 12 months); parameter ``income_window_months``.
+    """
+    months = parameters.income_window_months
+    application_month = month_start(on)
+    return IncomeWindow(
+        first_month=add_months(application_month, -months.value),
+        last_month=add_months(application_month, -1),
+        months=months.value,
+        parameters=(months,),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    start: date
+    end: date
+    parameters: Parameters_
+
+
+def assignment_period(on: date, parameters: Parameters) -> Period:
+    """The assignment period: from the first day of the application month, for the number of
+    months in force on the application date, ending on the last day of its last month.
+
+    Basis: Law No. 1039-IIQ as amended by Law No. 125-VIQD of 2 Jun 2020 (2 years to 1 year).
+    """
+    months = parameters.assignment_period_months
+    start = month_start(on)
+    end = month_end(add_months(start, months.value - 1))
+    return Period(start, end, (months,))
+
+
+class NotCountedReason(StrEnum):
+    """Why a member adds no need and no income (Law art. 9, and plain facts)."""
+
+    DIED = "DIED"
+    NOT_YET_BORN = "NOT_YET_BORN"
+    CONSCRIPT = "CONSCRIPT"
+    STATE_CARE = "STATE_CARE"
+    IMPRISONED = "IMPRISONED"
+    WANTED = "WANTED"
+    LIVES_ABROAD = "LIVES_ABROAD"
+    FOREIGNER_OR_STATELESS = "FOREIGNER_OR_STATELESS"
+    GUARDIAN = "GUARDIAN"
+
+
+@dataclass(frozen=True, slots=True)
+class NotCounted:
+    fin: str
+    reasons: tuple[NotCountedReason, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Counting:
+    """Who is counted; ``living`` are the members alive (and born) on the application date."""
+
+    counted: tuple[MemberFacts, ...]
+    not_counted: tuple[NotCounted, ...]
+    living: tuple[MemberFacts, ...]
+
+
+def is_living(member: MemberFacts, on: date) -> bool:
+    """Born on or before ``on`` and not dead on it."""
+    return member.birth_date <= on and (member.died_on is None or member.died_on > on)
+
+
+_COUNTING_INPUTS = (
+    Input.CONSCRIPTION_SERVICE,
+    Input.SOCIAL_INSURANCE_STATE_CARE,
+    Input.JUSTICE_SENTENCES,
+    Input.MIGRATION_RESIDENCE,
+)
+
+
+def count_members(facts: FamilyFacts, on: date) -> Counting | Missing:
+    """Who is counted in the family on the application date.
+
+    Not counted (Law art. 9): conscripts in active fixed-term military service; people on full
+    state support, including residents of state care institutions; people serving a prison
+    sentence; wanted persons; citizens living abroad; foreigners and stateless persons; and
+    members who have died. Also not counted: a member not yet born on the date, and a
+    registered guardian (who acts for the family but is not of it; project interpretation).
+    They stay members, shown with every reason that holds.
+    """
+    counted: list[MemberFacts] = []
+    not_counted: list[NotCounted] = []
+    living: list[MemberFacts] = []
+    missing: list[MissingInput] = []
+    for member in facts.members:
+        if member.died_on is not None and member.died_on <= on:
+            not_counted.append(NotCounted(member.fin, (NotCountedReason.DIED,)))
+            continue
+        if member.birth_date > on:
+            not_counted.append(NotCounted(member.fin, (NotCountedReason.NOT_YET_BORN,)))
+            continue
+        living.append(member)
+        unknown = _unknown((member,), *_COUNTING_INPUTS)
+        if unknown:
+            missing.extend(unknown)
+            continue
+        reasons: list[NotCountedReason] = []
+        if any(span.covers(on) for span in member.military_service.value):
+            reasons.append(NotCountedReason.CONSCRIPT)
+        if member.in_state_care.value:
+            reasons.append(NotCountedReason.STATE_CARE)
+        if any(span.covers(on) for span in member.sentences.value):
+            reasons.append(NotCountedReason.IMPRISONED)
+        if member.wanted:
+            reasons.append(NotCountedReason.WANTED)
+        if member.lives_abroad.value:
+            reasons.append(NotCountedReason.LIVES_ABROAD)
+        if member.citizenship != "AZ":
+            reasons.append(NotCountedReason.FOREIGNER_OR_STATELESS)
+        if member.relation is Relation.GUARDIAN:
+            reasons.append(NotCountedReason.GUARDIAN)
+        if reasons:
+            not_counted.append(NotCounted(member.fin, tuple(reasons)))
+        else:
+            counted.append(member)
+    if missing:
+        return Missing(tuple(missing))
+    return Counting(tuple(counted), tuple(not_counted), tuple(living))
+
+
+# --- income -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SourceTotal:
+    source: IncomeSource
+    total: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class IncomeAssessment:
+    """Income of the counted members over the window; ``average`` is exact (not rounded)."""
+
+    total: Decimal
+    average: Decimal
+    by_source: tuple[SourceTotal, ...]
+    excluded: tuple[SourceTotal, ...]
+    parameters: Parameters_
+
+
+def imputed_farm_income(member: MemberFacts, parameters: Parameters) -> tuple[Decimal, Parameters_]:
+    """Monthly income imputed from a member's agricultural land and livestock.
+
+    Basis: Law art. 1 (income includes income from land and livestock); the coefficients are
+    assumed (no public coefficient was found).
+    """
+    farm = member.farm.value
+    if farm is None:
+        return ZERO, ()
+    used = (
+        parameters.farm_income_per_hectare,
+        parameters.farm_income_per_cattle,
+        parameters.farm_income_per_small_ruminant,
+        parameters.farm_income_per_pig,
+        parameters.farm_income_per_bee_colony,
+        parameters.farm_income_per_poultry,
+    )
+    monthly = (
+        farm.land_hectares * parameters.farm_income_per_hectare.value
+        + farm.cattle * parameters.farm_income_per_cattle.value
+        + farm.small_ruminant * parameters.farm_income_per_small_ruminant.value
+        + farm.pig * parameters.farm_income_per_pig.value
+        + farm.bee_colony * parameters.farm_income_per_bee_colony.value
+        + farm.poultry * parameters.farm_income_per_poultry.value
+    )
+    return monthly, used
+
+
+def _excluded_sources(parameters: Parameters) -> frozenset[IncomeSource]:
+    excluded = {IncomeSource.TSA}
+    if not parameters.credit_counted_as_income.value:
+        excluded.add(IncomeSource.CREDIT)
+    if parameters.liberated_territories_benefit_excluded.value:
+        excluded.add(IncomeSource.LIBERATED_TERRITORIES_BENEFIT)
+    return frozenset(excluded)
+
+
+def average_monthly_income(
+    counting: Counting, window: IncomeWindow, parameters: Parameters
+) -> IncomeAssessment | Missing:
+    """Average monthly income: every counted member's income in the income window, divided by
+    the number of months in the window. Months with no record count as 0 because the agency
+    answered; an agency that did not answer makes the income unknown.
+
+    Counted: wages, entrepreneur income, rent, pensions, benefits, unemployment insurance,
+    scholarships, alimony and imputed farm income. Excluded: TSA payments; credit (from
+    2020-11-01, Decision No. 445); the benefit for specialists in the liberated territories
+    (2023-01-01 to 2027-12-31). Basis: Law art. 1; Decision No. 37.
+    """
+    missing = _unknown(counting.counted, *INCOME_INPUTS, Input.AGRICULTURE_FARM)
+    if missing:
+        return Missing(missing)
+    excluded_sources = _excluded_sources(parameters)
+    counted: dict[IncomeSource, Decimal] = {}
+    excluded: dict[IncomeSource, Decimal] = {}
+    used: list[ParameterValue[Any]] = [
+        *window.parameters,
+        parameters.credit_counted_as_income,
+        parameters.liberated_territories_benefit_excluded,
+    ]
+    for member in counting.counted:
+        for item in INCOME_INPUTS:
+            for record in member.fact(item).value:
+                if not window.holds_month(record.month):
+                    continue
+                bucket = excluded if record.source in excluded_sources else counted
+                bucket[record.source] = bucket.get(record.source, ZERO) + record.amount
+        monthly_farm, farm_parameters = imputed_farm_income(member, parameters)
+        if farm_parameters:
+            counted[IncomeSource.IMPUTED_FARM] = (
+                counted.get(IncomeSource.IMPUTED_FARM, ZERO) + monthly_farm * window.months
+            )
+            used.extend(p for p in farm_parameters if p not in used)
+    total = sum(counted.values(), ZERO)
+    return IncomeAssessment(
+        total=total,
+        average=per_month(total, window.months),
+        by_source=_totals(counted),
+        excluded=_totals(excluded),
+        parameters=tuple(used),
+    )
+
+
+def _totals(amounts: dict[IncomeSource, Decimal]) -> tuple[SourceTotal, ...]:
+    order = list(IncomeSource)
+    return tuple(
+        SourceTotal(source, amounts[source]) for source in sorted(amounts, key=order.index)
+    )
+
+
+# --- refusal grounds ----------------------------------------------------------------------
+
+
+def threshold(counting: Counting, parameters: Parameters) -> Decimal:
+    """The family's threshold: need criterion × counted members."""
+    return parameters.need_criterion.value * len(counting.counted)
+
+
+def income_at_or_above_threshold(
+    counting: Counting, income: IncomeAssessment, parameters: Parameters
+) -> Finding:
+    """Refused when the average monthly income is at or above the need criterion × counted
+    members. Basis: Law art. 1 (need criterion); Fund's refusal list."""
+    holds = income.average >= threshold(counting, parameters)
+    return Finding(ReasonCode.INCOME_AT_OR_ABOVE_THRESHOLD, holds, (parameters.need_criterion,))
+
+
+def vehicle_owned_or_used(counting: Counting, on: date) -> Finding | Missing:
+    """Refused when any member owns, or is a registered user of, a motor vehicle (motorcycles
+    included), other than one the state gave for rehabilitation. Basis: Fund's refusal list."""
+    missing = _unknown(counting.living, Input.VEHICLES)
+    if missing:
+        return Missing(missing)
+    holds = any(
+        vehicle.acquired_on <= on and not vehicle.state_rehabilitation
+        for member in counting.living
+        for vehicle in member.vehicles.value
+    )
+    return Finding(ReasonCode.VEHICLE_OWNED_OR_USED, holds)
+
+
+def _address_key(address: str) -> str:
+    return " ".join(address.split()).casefold()
+
+
+def multiple_properties_same_purpose(counting: Counting, on: date) -> Finding | Missing:
+    """Refused when the members own two or more real-estate objects of the same purpose (e.g.
+    two dwellings) at different addresses. Basis: Fund's refusal list."""
+    missing = _unknown(counting.living, Input.PROPERTY_REAL_ESTATE)
+    if missing:
+        return Missing(missing)
+    addresses: dict[str, set[str]] = {}
+    for member in counting.living:
+        for estate in member.real_estate.value:
+            if estate.acquired_on <= on:
+                addresses.setdefault(estate.purpose.value, set()).add(_address_key(estate.address))
+    holds = any(len(found) >= 2 for found in addresses.values())
+    return Finding(ReasonCode.MULTIPLE_PROPERTIES_SAME_PURPOSE, holds)
+
+
+@dataclass(frozen=True, slots=True)
+class Purchases:
+    total: Decimal
+    limit: Decimal
+    finding: Finding
+
+
+def purchases_above_limit(
+    counting: Counting, window: IncomeWindow, parameters: Parameters
+) -> Purchases | Missing:
+    """Refused when the value of real estate and vehicles the members acquired in the income
+    window is above the limit (a multiple of the living wage). Real estate counts by the
+    family's share of each object (at most the whole object); vehicles count once each, for
+    their owners. Basis: Fund's refusal list; Decision No. 37."""
+    missing = _unknown(counting.living, Input.PROPERTY_REAL_ESTATE, Input.VEHICLES)
+    if missing:
+        return Missing(missing)
+    shares: dict[str, Decimal] = {}
+    values: dict[str, Decimal] = {}
+    vehicles: dict[str, Decimal] = {}
+    for member in counting.living:
+        for estate in member.real_estate.value:
+            if window.holds_day(estate.acquired_on):
+                shares[estate.id] = shares.get(estate.id, ZERO) + estate.share
+                values[estate.id] = estate.value
+        for vehicle in member.vehicles.value:
+            if vehicle.role is VehicleRole.OWNER and window.holds_day(vehicle.acquired_on):
+                vehicles[vehicle.plate] = vehicle.value
+    total = sum((values[key] * min(shares[key], Decimal(1)) for key in sorted(values)), ZERO)
+    total += sum((vehicles[plate] for plate in sorted(vehicles)), ZERO)
+    multiple, living_wage = parameters.purchases_limit_multiple, parameters.living_wage
+    limit = multiple.value * living_wage.value
+    finding = Finding(
+        ReasonCode.PURCHASES_ABOVE_LIMIT, total > limit, (*window.parameters, multiple, living_wage)
+    )
+    return Purchases(total, limit, finding)
+
+
+@dataclass(frozen=True, slots=True)
+class UtilityCost:
+    monthly_total: Decimal
+    per_person: Decimal | None  # None when no member is counted
+    limit: Decimal
+    finding: Finding
+
+
+_UTILITY_INPUTS = (Input.UTILITIES_ELECTRICITY, Input.UTILITIES_GAS, Input.UTILITIES_WATER)
+
+
+def utility_costs_above_limit(
+    facts: FamilyFacts, counting: Counting, window: IncomeWindow, parameters: Parameters
+) -> UtilityCost | Missing:
+    """Refused when the average monthly electricity, gas, water and communication charges over
+    the income window, per counted member, are at or above the cap × the living wage.
+    Communication charges are those of the counted members. Basis: Decision No. 445 (cap
+    raised from 10 % to 15 % of the living wage)."""
+    missing = tuple(
+        MissingInput(item) for item in _UTILITY_INPUTS if not facts.household_fact(item).is_known
+    ) + _unknown(counting.counted, Input.TELECOM_CHARGES)
+    if missing:
+        return Missing(missing)
+    charges = [
+        charge
+        for item in _UTILITY_INPUTS
+        for charge in facts.household_fact(item).value
+        if window.holds_month(charge.month)
+    ]
+    charges.extend(
+        charge
+        for member in counting.counted
+        for charge in member.telecom_charges.value
+        if window.holds_month(charge.month)
+    )
+    total = sum((charge.amount for charge in charges), ZERO)
+    monthly = per_month(total, window.months)
+    share, living_wage = parameters.utility_cap_share, parameters.living_wage
+    limit = share.value * living_wage.value
+    per_person: Decimal | None = None
+    holds = False
+    if counting.counted:
+        per_person = per_month(monthly, len(counting.counted))
+        holds = per_person >= limit
+    finding = Finding(
+        ReasonCode.UTILITY_COSTS_ABOVE_LIMIT, holds, (*window.parameters, share, living_wage)
+    )
+    return UtilityCost(monthly, per_person, limit, finding)
+
+
+def job_offers_refused(counting: Counting, on: date, parameters: Parameters) -> Finding | Missing:
+    """Refused when a counted member refused two or more suitable job offers from the State
+    Employment Agency and the latest of them was less than one month before the application
+    date (after a month the family may apply again). Basis: Fund's refusal list."""
+    missing = _unknown(counting.counted, Input.EMPLOYMENT_REFUSED_OFFERS)
+    if missing:
+        return Missing(missing)
+    limit, wait = parameters.job_offers_refused_limit, parameters.job_offers_reapply_months
+    holds = False
+    for member in counting.counted:
+        refusals = sorted(day for day in member.refused_job_offers.value if day <= on)
+        if len(refusals) >= limit.value and on < add_months(refusals[-1], wait.value):
+            holds = True
+    return Finding(ReasonCode.JOB_OFFERS_REFUSED, holds, (limit, wait))
+
+
+def declaration_mismatch(facts: FamilyFacts, counting: Counting) -> Finding:
+    """Refused when the members declared in the application differ from the registry's family
+    composition (its members alive on the application date). Does not apply when nothing was
+    declared (a dry run). Basis: Decision No. 37 (inconsistent information)."""
+    holds = facts.declared_members is not None and set(facts.declared_members) != {
+        member.fin for member in counting.living
+    }
+    return Finding(ReasonCode.DECLARATION_MISMATCH, holds)
+
+
+def false_information_ban(
+    counting: Counting, on: date, parameters: Parameters
+) -> Finding | Missing:
+    """Refused when the family was found to have given false information less than 12 months
+    before the application date. Basis: Law as amended by Law No. 125-VIQD (2020)."""
+    missing = _unknown(counting.living, Input.SOCIAL_INSURANCE_FINDINGS)
+    if missing:
+        return Missing(missing)
+    ban = parameters.false_information_ban_months
+    holds = any(
+        found_on <= on < add_months(found_on, ban.value)
+        for member in counting.living
+        for found_on in member.false_information_found.value
+    )
+    return Finding(ReasonCode.FALSE_INFORMATION_BAN, holds, (ban,))
+
+
+def active_assignment_exists(facts: FamilyFacts, on: date) -> Finding | Missing:
+    """Refused when the family already receives TSA for a period covering (any day of) the
+    application month, registered to any member. Basis: duplicate protection, Decision 37."""
+    missing = _unknown(facts.members, Input.SOCIAL_INSURANCE_ASSIGNMENTS)
+    if missing:
+        return Missing(missing)
+    first, last = month_start(on), month_end(on)
+    holds = any(
+        assignment.from_ <= last and assignment.until >= first
+        for member in facts.members
+        for assignment in member.assignments.value
+    )
+    return Finding(ReasonCode.ACTIVE_ASSIGNMENT_EXISTS, holds)
+
+
+def no_qualifying_reason(qualifying: Sequence[Finding]) -> Finding:
+    """Refused when none of the qualifying reasons holds. Basis: Law art. 3."""
+    return Finding(ReasonCode.NO_QUALIFYING_REASON, not any(f.holds for f in qualifying))
+
+
+# --- qualifying reasons -------------------------------------------------------------------
+
+
+def _disabled(member: MemberFacts, on: date) -> bool:
+    disability = member.disability.value
+    return disability is not None and disability.valid_on(on)
+
+
+def is_able_bodied(member: MemberFacts, on: date, parameters: Parameters) -> bool:
+    """Of working age (lower bound to pension age) and without a disability."""
+    age = age_on(member.birth_date, on)
+    return parameters.working_age.value <= age < parameters.pension_age.value and not _disabled(
+        member, on
+    )
+
+
+def works(member: MemberFacts, on: date) -> bool:
+    """An employment contract is active on ``on``, or the member is registered as an
+    entrepreneur on it."""
+    return any(
+        contract.from_ <= on and (contract.until is None or on <= contract.until)
+        for contract in member.contracts.value
+    ) or any(span.covers(on) for span in member.entrepreneur.value)
+
+
+def _working_age(parameters: Parameters) -> Parameters_:
+    return (parameters.working_age, parameters.pension_age)
+
+
+def member_disabled(counting: Counting, on: date) -> Finding | Missing:
+    """Qualifies: a counted member has a disability valid on the application date (unable to
+    work). Basis: Law art. 3."""
+    missing = _unknown(counting.counted, Input.DISABILITY)
+    if missing:
+        return Missing(missing)
+    holds = any(_disabled(member, on) for member in counting.counted)
+    return Finding(ReasonCode.MEMBER_DISABLED, holds)
+
+
+def carer(counting: Counting, on: date, parameters: Parameters) -> Finding | Missing:
+    """Qualifies: an able-bodied counted member who does not work, and another counted member
+    who needs care: impairment of at least 81 %, a disabled child under 18, or a child under 8.
+    Basis: Law art. 3 (as amended in 2020)."""
+    missing = _unknown(
+        counting.counted, Input.DISABILITY, Input.SOCIAL_INSURANCE_CONTRACTS, Input.TAX_TAXPAYER
+    )
+    if missing:
+        return Missing(missing)
+    child_age = parameters.carer_child_age
+    disabled_child_age = parameters.carer_disabled_child_age
+    severe = parameters.carer_severe_impairment_percent
+
+    def needs_care(member: MemberFacts) -> bool:
+        age = age_on(member.birth_date, on)
+        if age < child_age.value:
+            return True
+        disability = member.disability.value
+        if disability is None or not disability.valid_on(on):
+            return False
+        return disability.percent >= severe.value or age < disabled_child_age.value
+
+    dependants = {member.fin for member in counting.counted if needs_care(member)}
+    carers = {
+        member.fin
+        for member in counting.counted
+        if is_able_bodied(member, on, parameters) and not works(member, on)
+    }
+    holds = any(carer_fin != dependant for carer_fin in carers for dependant in dependants)
+    return Finding(
+        ReasonCode.CARER, holds, (child_age, disabled_child_age, severe, *_working_age(parameters))
+    )
+
+
+def student(counting: Counting, on: date, parameters: Parameters) -> Finding | Missing:
+    """Qualifies: an able-bodied counted member under 23 in full-time education on the
+    application date. Basis: Law art. 3 (as amended in 2020)."""
+    missing = _unknown(counting.counted, Input.DISABILITY, Input.EDUCATION_STUDIES)
+    if missing:
+        return Missing(missing)
+    age_limit = parameters.student_age
+    holds = any(
+        study.full_time
+        and study.from_ <= on
+        and (study.until is None or on <= study.until)
+        and age_on(member.birth_date, on) < age_limit.value
+        and is_able_bodied(member, on, parameters)
+        for member in counting.counted
+        for study in member.studies.value
+    )
+    return Finding(ReasonCode.STUDENT, holds, (age_limit, *_working_age(parameters)))
+
+
+def unemployment_insurance(counting: Counting, window: IncomeWindow) -> Finding | Missing:
+    """Qualifies: a counted member receives unemployment insurance, i.e. was paid it for the
+    last full month before the application month. Basis: Law art. 3."""
+    missing = _unknown(counting.counted, Input.EMPLOYMENT_INSURANCE_PAYMENTS)
+    if missing:
+        return Missing(missing)
+    holds = any(
+        record.month == window.last_month and record.amount > 0
+        for member in counting.counted
+        for record in member.unemployment_insurance.value
+    )
+    return Finding(ReasonCode.UNEMPLOYMENT_INSURANCE, holds, window.parameters)
+
+
+def member_died(facts: FamilyFacts, on: date, window: IncomeWindow) -> Finding:
+    """Qualifies: a member died within the income window, or later but before the
+    application date. Basis: Law art. 3."""
+    holds = any(
+        member.died_on is not None and window.start <= member.died_on <= on
+        for member in facts.members
+    )
+    return Finding(ReasonCode.MEMBER_DIED, holds, window.parameters)
+
+
+def member_missing(counting: Counting) -> Finding | Missing:
+    """Qualifies: a member was declared missing or dead by a court, or their whereabouts are
+    unknown. Basis: Law art. 3."""
+    missing = _unknown(counting.living, Input.JUSTICE_CIVIL_STATUS)
+    if missing:
+        return Missing(missing)
+    holds = any(member.declared_missing.value for member in counting.living)
+    return Finding(ReasonCode.MEMBER_MISSING, holds)
+
+
+def member_imprisoned(counting: Counting, on: date) -> Finding | Missing:
+    """Qualifies: a member is serving a prison sentence on the application date.
+    Basis: Law art. 3."""
+    missing = _unknown(counting.living, Input.JUSTICE_SENTENCES)
+    if missing:
+        return Missing(missing)
+    holds = any(span.covers(on) for member in counting.living for span in member.sentences.value)
+    return Finding(ReasonCode.MEMBER_IMPRISONED, holds)
+
+
+def no_able_bodied_member(
+    counting: Counting, on: date, parameters: Parameters
+) -> Finding | Missing:
+    """Qualifies: no counted member is of working age and able-bodied (a family of children,
+    pensioners and disabled people). Basis: Law art. 3 (project interpretation)."""
+    missing = _unknown(counting.counted, Input.DISABILITY)
+    if missing:
+        return Missing(missing)
+    holds = not any(is_able_bodied(member, on, parameters) for member in counting.counted)
+    return Finding(ReasonCode.NO_ABLE_BODIED_MEMBER, holds, _working_age(parameters))
+
+
+# --- amount -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ChildSupplement:
+    fin: str
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Supplements:
+    items: tuple[ChildSupplement, ...]
+    total: Decimal
+    parameters: Parameters_
+
+
+def child_under_one_supplement(
+    counting: Counting, period_start: date, parameters: Parameters
+) -> Supplements:
+    """A supplement for each counted child younger than one year on the first day of the
+    period (a child born later in the application month included); none before the
+    supplement came into force. Basis: Law as amended (child-under-one supplement)."""
+    supplement = parameters.child_under_one_supplement
+    if supplement is None:
+        return Supplements((), ZERO, ())
+    items = tuple(
+        ChildSupplement(member.fin, supplement.value)
+        for member in counting.counted
+        if age_on(member.birth_date, period_start) < 1
+    )
+    return Supplements(items, supplement.value * len(items), (supplement,) if items else ())
+
+
+@dataclass(frozen=True, slots=True)
+class Amount:
+    base: Decimal  # threshold − average income, rounded
+    supplements: Decimal
+    monthly: Decimal
+
+
+def monthly_amount(
+    counting: Counting, income: IncomeAssessment, supplements: Supplements, parameters: Parameters
+) -> Amount:
+    """The monthly amount: need criterion × counted members − average monthly income, rounded
+    to 0.01 AZN half-up (rounding assumed), plus the supplements. Basis: Law No. 1039-IIQ
+    (the amount is the difference between the family's need and its income)."""
+    base = money(threshold(counting, parameters) - income.average)
+    return Amount(base, supplements.total, base + supplements.total)

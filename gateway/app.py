@@ -1,0 +1,235 @@
+"""The composition root: ``create_app(settings, adapters=None)`` wires settings, agency
+adapters, token validation and the GraphQL schema into one Starlette application.
+
+Long-lived clients (one per agency, and one for the identity provider's JWKS) are opened in the
+lifespan and closed with it. Tests pass prebuilt adapters; nothing opens a client at import time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import structlog
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+
+from adapters.base import AdapterConfig
+from adapters.registry import Adapters, open_adapters
+from gateway.auth import AuthError, TokenValidator, bearer_token, check_prod_safety
+from gateway.settings import Profile, Settings
+from resolvers.context import RequestContext
+from schema.schema import build_schema
+
+BAKU = ZoneInfo("Asia/Baku")
+MAX_BODY_BYTES = 64 * 1024
+log = structlog.get_logger("vemtas.gateway")
+
+
+def adapter_config(settings: Settings) -> AdapterConfig:
+    return AdapterConfig(
+        agency_urls=dict(settings.agency_urls),
+        deadline=settings.agency_deadline,
+        ttls=dict(settings.agency_ttls),
+        default_ttl=settings.default_agency_ttl,
+        cache_url=settings.cache_url,
+        xroad_client=settings.xroad_client,
+    )
+
+
+@dataclass
+class Runtime:
+    """Process-wide state built in the lifespan."""
+
+    settings: Settings
+    adapters: Adapters | None = None
+    validator: TokenValidator | None = None
+    ready: bool = False
+    metrics: CollectorRegistry = field(default_factory=CollectorRegistry)
+
+    def today(self) -> date:
+        return self.settings.clock or datetime.now(BAKU).date()
+
+
+class GatewayGraphQL(GraphQL[RequestContext, None]):
+    def __init__(self, runtime: Runtime, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.runtime = runtime
+
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> RequestContext:
+        runtime = self.runtime
+        if runtime.adapters is None or runtime.validator is None:
+            raise RuntimeError("the gateway is not started")
+        principal = None
+        failure = None
+        try:
+            token = bearer_token(request.headers)
+            if token is not None:
+                principal = await runtime.validator.validate(token)
+        except AuthError as exc:
+            failure = f"the access token was refused ({exc.reason})"
+        correlation_id = request.headers.get("x-correlation-id") or uuid.uuid4().hex
+        if len(correlation_id) > 64 or not correlation_id.isascii():
+            correlation_id = uuid.uuid4().hex
+        structlog.contextvars.bind_contextvars(correlation_id=correlation_id)
+        return RequestContext(
+            adapters=runtime.adapters,
+            today=runtime.today(),
+            principal=principal,
+            auth_failure=failure,
+            correlation_id=correlation_id,
+            request=request,
+            response=response,
+        )
+
+
+class BodyLimit:
+    """Answers 413 before any parsing when a request body is larger than the limit."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.limit):
+            await _too_large(scope, receive, send)
+            return
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:
+                    raise _BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _BodyTooLarge:
+            await _too_large(scope, receive, send)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
+    response = JSONResponse(
+        {"errors": [{"message": "request body too large", "extensions": {"code": "BAD_USER_INPUT"}}]},
+        status_code=413,
+    )
+    await response(scope, receive, send)
+
+
+def create_app(settings: Settings, adapters: Adapters | None = None, *,
+               jwks_transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
+    """The gateway ASGI app. ``adapters`` (tests) replaces the real agency adapters;
+    ``jwks_transport`` routes the identity provider's JWKS fetches (tests, in-process)."""
+    runtime = Runtime(settings=settings)
+    requests_total = Counter(
+        "vemtas_graphql_requests_total", "GraphQL HTTP requests", ["status"], registry=runtime.metrics
+    )
+    latency = Histogram(
+        "vemtas_graphql_request_seconds", "GraphQL HTTP request latency", registry=runtime.metrics
+    )
+    dev = settings.profile is Profile.DEV
+    graphql = GatewayGraphQL(
+        runtime,
+        schema=build_schema(production=not dev),
+        graphql_ide="graphiql" if dev else None,
+        allow_queries_via_get=True,
+    )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:
+            if adapters is None:
+                runtime.adapters = await stack.enter_async_context(open_adapters(adapter_config(settings)))
+            else:
+                runtime.adapters = adapters
+            jwks_client = await stack.enter_async_context(
+                httpx.AsyncClient(transport=jwks_transport, timeout=httpx.Timeout(3.0))
+            )
+            runtime.validator = TokenValidator(settings, jwks_client)
+            if settings.profile is Profile.PROD:
+                check_prod_safety(settings)
+                await runtime.validator.prime()
+            runtime.ready = True
+            log.info("gateway_started", profile=settings.profile.value)
+            try:
+                yield
+            finally:
+                runtime.ready = False
+
+    async def healthz(_: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(_: Request) -> Response:
+        if not runtime.ready:
+            return JSONResponse({"status": "starting"}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    async def metrics(_: Request) -> Response:
+        return PlainTextResponse(generate_latest(runtime.metrics), media_type=CONTENT_TYPE_LATEST)
+
+    app = Starlette(
+        routes=[
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    app.add_middleware(_MetricsMiddleware, latency=latency, counter=requests_total)
+    app.add_middleware(BodyLimit)
+    return app
+
+
+class _MetricsMiddleware:
+    def __init__(self, app: ASGIApp, latency: Histogram, counter: Counter) -> None:
+        self.app = app
+        self.latency = latency
+        self.counter = counter
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith("/graphql"):
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = "500"
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = str(message["status"])
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            self.latency.observe(time.perf_counter() - started)
+            self.counter.labels(status=status).inc()
+

@@ -1,0 +1,117 @@
+"""Use cases behind `household`, `person` and the agency-backed fields of a household.
+
+The family composition from the population registry comes first: it is what authorization
+checks (a citizen reads only their own family, a caseworker only their districts), and no other
+agency is called before that check passes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from datetime import date
+from typing import TypeVar
+
+from adapters.records import (
+    BorderCrossingRecord,
+    FamilyRecord,
+    MonthlyIncomeRecord,
+    PersonRecord,
+    RealEstateRecord,
+    UtilityChargeRecord,
+    UtilityKind,
+)
+from resolvers import authorization
+from resolvers.context import RequestContext
+from resolvers.errors import BadUserInput, Forbidden
+from resolvers.loaders import month_window
+
+T = TypeVar("T")
+
+MAX_MONTHS = 60
+UTILITY_PROVIDERS = (UtilityKind.ELECTRICITY, UtilityKind.GAS, UtilityKind.WATER)
+
+
+async def authorized_family(ctx: RequestContext, fin: str) -> FamilyRecord | None:
+    """The family ``fin`` belongs to, if the caller may read it; ``None`` when the registry has
+    no family for that FIN (and the caller could have read it)."""
+    principal = ctx.require_principal()
+    family = await ctx.families().load(fin)
+    if family is None:
+        # Nothing to leak, but only roles that may look people up learn that it does not exist.
+        verdict = authorization.can_read_household(principal, district=None, member_fins=(fin,))
+        if not verdict.allowed:
+            raise Forbidden(verdict.reason)
+        return None
+    ensure_may_read(ctx, family)
+    return family
+
+
+def ensure_may_read(ctx: RequestContext, family: FamilyRecord) -> None:
+    verdict = authorization.can_read_household(
+        ctx.require_principal(),
+        district=family.district,
+        member_fins=tuple(m.fin for m in family.members),
+    )
+    if not verdict.allowed:
+        raise Forbidden(verdict.reason)
+
+
+async def authorized_family_by_id(ctx: RequestContext, household_id: str) -> FamilyRecord | None:
+    ctx.require_principal()
+    family = await ctx.household_families().load(household_id)
+    if family is None:
+        return None
+    ensure_may_read(ctx, family)
+    return family
+
+
+async def member_persons(ctx: RequestContext, family: FamilyRecord) -> list[PersonRecord | None]:
+    return list(await ctx.persons().load_many([m.fin for m in family.members]))
+
+
+async def person_record(ctx: RequestContext, fin: str) -> PersonRecord | None:
+    return await ctx.persons().load(fin)
+
+
+def income_window(ctx: RequestContext, months: int, before: date | None) -> tuple[date, date]:
+    if not 1 <= months <= MAX_MONTHS:
+        raise BadUserInput(f"months must be between 1 and {MAX_MONTHS}", field=["months"])
+    return month_window(before or ctx.today, months)
+
+
+async def monthly_incomes(
+    ctx: RequestContext, family: FamilyRecord, months: int, before: date | None
+) -> list[MonthlyIncomeRecord]:
+    first, last = income_window(ctx, months, before)
+    per_member = await ctx.tax_incomes(first, last).load_many([m.fin for m in family.members])
+    return sorted(_flatten(per_member), key=lambda r: (r.month, r.fin, r.source.value))
+
+
+async def properties(ctx: RequestContext, family: FamilyRecord) -> list[RealEstateRecord]:
+    per_member = await ctx.real_estate().load_many([m.fin for m in family.members])
+    return sorted(_flatten(per_member), key=lambda r: (r.object_id, r.owner_fin))
+
+
+async def utility_charges(
+    ctx: RequestContext, family: FamilyRecord, months: int, before: date | None
+) -> list[UtilityChargeRecord]:
+    first, last = income_window(ctx, months, before)
+    per_provider = await asyncio.gather(
+        *(ctx.utility_charges(kind, first, last).load(family.address) for kind in UTILITY_PROVIDERS)
+    )
+    return sorted(_flatten(per_provider), key=lambda r: (r.month, r.kind.value, r.meter_id or ""))
+
+
+async def border_crossings(ctx: RequestContext, family: FamilyRecord) -> list[BorderCrossingRecord]:
+    per_member = await ctx.border_crossings().load_many([m.fin for m in family.members])
+    return sorted(_flatten(per_member), key=lambda r: (r.exit_date, r.fin))
+
+
+def _flatten(groups: Iterable[Iterable[T] | BaseException]) -> list[T]:
+    out: list[T] = []
+    for group in groups:
+        if isinstance(group, BaseException):
+            raise group
+        out.extend(group)
+    return out

@@ -1,0 +1,56 @@
+"""The federated schema (Apollo Federation v2 subgraph)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import strawberry
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+
+from schema.errors import MaskUnexpectedErrors
+from schema.query import Query
+from schema.scalars import SCALAR_MAP
+
+MAX_DEPTH = 10
+MAX_ALIASES = 30
+MAX_TOKENS = 2000
+
+
+def build_schema(
+    *,
+    caches: bool = True,
+    production: bool = False,
+    extra_extensions: Sequence[type[SchemaExtension] | Callable[[], SchemaExtension]] = (),
+) -> strawberry.federation.Schema:
+    """The schema. ``caches=False`` turns the parser and validation caches off (benchmarks);
+    ``production`` turns introspection and field suggestions off (quality.md)."""
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
+        MaskUnexpectedErrors,
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        *extra_extensions,
+    ]
+    if caches:
+        extensions += [ParserCache, ValidationCache]
+    if production:
+        extensions.append(DisableIntrospection)
+    return strawberry.federation.Schema(
+        query=Query,
+        extensions=extensions,
+        config=StrawberryConfig(scalar_map=SCALAR_MAP, disable_field_suggestions=production),
+        federation_version="2.11",
+    )
+
+
+def sdl() -> str:
+    return build_schema().as_str()
