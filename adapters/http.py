@@ -6,7 +6,8 @@ transport. Messages name the agency and the kind of failure, never the payload.
 
 Network clients use the ``httpx-aiohttp`` transport (httpx's API over aiohttp: a fraction of
 httpx's own CPU per request, see ``bench/upstream.py``); tests pass their own transport
-(``httpx.ASGITransport`` over the mock app, ``httpx.MockTransport``).
+(``httpx.ASGITransport`` over the mock app, ``httpx.MockTransport``). Redirects are never
+followed, and the environment (proxies, ``.netrc``) is never read.
 """
 
 from __future__ import annotations
@@ -33,36 +34,33 @@ from adapters.resilience import AgencyThrottled
 from adapters.shape import ShapeError
 
 
+def http_timeout(config: AdapterConfig) -> httpx.Timeout:
+    """Per-phase timeouts of one attempt (the whole call is bounded by the deadline)."""
+    return httpx.Timeout(config.deadline, connect=min(config.connect_timeout, config.deadline))
+
+
+def network_transport(config: AdapterConfig) -> httpx.AsyncBaseTransport:
+    """The transport for real agencies: ``httpx-aiohttp`` (httpx's API over aiohttp)."""
+    from httpx_aiohttp import AiohttpTransport
+
+    concurrency = max(1, config.max_concurrency)
+    return AiohttpTransport(
+        limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency),
+        trust_env=False,
+    )
+
+
 def open_http_client(
     agency: str,
     config: AdapterConfig,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> httpx.AsyncClient:
-    """The one long-lived client for ``agency`` (base URL from configuration)."""
-    timeout = httpx.Timeout(
-        config.deadline,
-        connect=min(config.connect_timeout, config.deadline),
-    )
-    limits = httpx.Limits(
-        max_connections=max(1, config.max_concurrency),
-        max_keepalive_connections=max(1, config.max_concurrency),
-    )
-    base_url = config.url(agency)
-    if transport is not None:
-        return httpx.AsyncClient(
-            base_url=base_url,
-            transport=transport,
-            timeout=timeout,
-            limits=limits,
-            follow_redirects=False,
-            trust_env=False,
-        )
-    from httpx_aiohttp import HttpxAiohttpClient
-
-    return HttpxAiohttpClient(
-        base_url=base_url,
-        timeout=timeout,
-        limits=limits,
+    """The one long-lived client for ``agency`` (base URL from configuration) over
+    ``transport`` (by default a new :func:`network_transport`); closing it closes that."""
+    return httpx.AsyncClient(
+        base_url=config.url(agency),
+        transport=transport if transport is not None else network_transport(config),
+        timeout=http_timeout(config),
         follow_redirects=False,
         trust_env=False,
     )
@@ -144,12 +142,28 @@ class RestClient:
     Only transport and status are handled here; the caller (an agency's ``client.py``) runs
     this under its :class:`~adapters.resilience.Guard` and hands the parsed JSON to its pure
     ``mapping.py``.
+
+    Requests go straight to the client's transport (``handle_async_request``): the client's
+    own machinery (cookies, auth, redirects, event hooks) is of no use for these reads and
+    costs more CPU than the whole aiohttp exchange (``bench/upstream.py``). The client stays
+    the owner of the transport's lifetime.
     """
 
-    def __init__(self, agency: str, config: AdapterConfig, http: httpx.AsyncClient) -> None:
+    def __init__(
+        self,
+        agency: str,
+        config: AdapterConfig,
+        http: httpx.AsyncClient,
+        transport: httpx.AsyncBaseTransport,
+    ) -> None:
         self.agency = agency
         self._config = config
         self._http = http
+        self._transport = transport
+        self._base = config.url(agency)
+        self._timeout = http_timeout(config).as_dict()
+        self._urls: dict[str, httpx.URL] = {}  # parsed once per path: parsing costs more
+        # than the rest of building a request
 
     async def post_json(self, path: str, body: Mapping[str, Any], ctx: CallContext) -> Any:
         return await self._exchange("POST", path, ctx, content=orjson.dumps(body))
@@ -166,13 +180,27 @@ class RestClient:
         content: bytes | None = None,
         not_found: bool = False,
     ) -> Any:
-        headers = xroad_headers(self._config, ctx)
-        headers["Accept"] = "application/json"
+        headers = [
+            (name.encode(), value.encode())
+            for name, value in xroad_headers(self._config, ctx).items()
+        ]
+        headers.append((b"Accept", b"application/json"))
         if content is not None:
-            headers["Content-Type"] = "application/json"
+            headers.append((b"Content-Type", b"application/json"))
+        url = self._urls.get(path)
+        if url is None:
+            url = httpx.URL(self._base + path)
+            if method == "POST":  # the batch endpoints: a handful of fixed paths
+                self._urls[path] = url
         with map_http_errors(self.agency):
-            request = self._http.build_request(method, path, headers=headers, content=content)
-            response = await self._http.send(request, stream=True)
+            request = httpx.Request(
+                method,
+                url,
+                headers=headers,
+                content=content,
+                extensions={"timeout": self._timeout},
+            )
+            response = await self._transport.handle_async_request(request)
             try:
                 check_status(self.agency, response, not_found=not_found)
                 body = await read_limited(self.agency, response, self._config.max_response_bytes)

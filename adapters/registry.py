@@ -31,7 +31,7 @@ from adapters.education import EducationAdapter
 from adapters.education.client import EducationClient
 from adapters.employment import EmploymentAdapter
 from adapters.employment.client import EmploymentClient
-from adapters.http import RestClient, open_http_client
+from adapters.http import RestClient, network_transport, open_http_client
 from adapters.justice import JusticeAdapter
 from adapters.justice import client as justice_client
 from adapters.migration import MigrationAdapter
@@ -125,19 +125,20 @@ async def open_adapters(
         cache = AnswerCache.from_url(config.cache_url, timeout=config.cache_timeout)
         stack.push_async_callback(cache.close)
 
-        def http(agency: str) -> httpx.AsyncClient:
-            client = open_http_client(agency, config, transport)
+        def http(agency: str) -> tuple[httpx.AsyncClient, httpx.AsyncBaseTransport]:
+            own = transport if transport is not None else network_transport(config)
+            client = open_http_client(agency, config, own)
             stack.push_async_callback(client.aclose)
-            return client
+            return client, own
 
         def core(agency: str) -> AgencyCore:
             return AgencyCore(agency, config, cache)
 
         def rest(agency: str) -> RestClient:
-            return RestClient(agency, config, http(agency))
+            return RestClient(agency, config, *http(agency))
 
         def soap(agency: str, binding: str) -> SoapClient:
-            return SoapClient(agency, config, http(agency), binding)
+            return SoapClient(agency, config, http(agency)[0], binding)
 
         yield Adapters(
             population=PopulationAdapter(core("population"), PopulationClient(rest("population"))),

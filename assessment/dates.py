@@ -41,7 +41,8 @@ def age_on(birth_date: date, day: date) -> int:
 @lru_cache(maxsize=64)
 def _azerbaijan_calendar(year: int) -> tuple[frozenset[date], frozenset[date]]:
     """(public holidays including observed days, weekend days declared working) of ``year``."""
-    calendar_ = holidays.country_holidays("AZ", years=year, observed=True)
+    # Neighbouring years too: a day moved across New Year is defined by the year it lands in.
+    calendar_ = holidays.country_holidays("AZ", years=(year - 1, year, year + 1), observed=True)
     days_off = frozenset(d for d in calendar_ if d.year == year)
     weekend_workdays = frozenset(d for d in calendar_.weekend_workdays if d.year == year)
     return days_off, weekend_workdays

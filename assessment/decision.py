@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from enum import StrEnum
 from typing import Any
 
@@ -151,7 +151,14 @@ def assess(
         raise UnsupportedApplicationDate(on)
     if decided_at.tzinfo is None:
         raise ValueError("decided_at must be timezone-aware")
-    legislation = legislation or default_legislation()
+    # Arithmetic in the engine's own decimal context: no caller's context changes a result.
+    with localcontext(rules.DECIMAL_CONTEXT):
+        return _assess(facts, on, decided_at, legislation or default_legislation())
+
+
+def _assess(
+    facts: FamilyFacts, on: date, decided_at: datetime, legislation: Legislation
+) -> Decision | InsufficientData:
     parameters = legislation.on(on)
     window = rules.income_window(on, parameters)
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import re
 from bisect import bisect_right
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -367,8 +367,3 @@ def load_legislation(directory: Path = PARAMETERS_DIR) -> Legislation:
 def default_legislation() -> Legislation:
     """The project's parameters, loaded once per process (call it at start-up)."""
     return load_legislation()
-
-
-def snapshot_fields() -> tuple[str, ...]:
-    """Names of the parameters a snapshot holds, in declaration order."""
-    return tuple(f.name for f in fields(Parameters) if f.name != "on")

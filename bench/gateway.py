@@ -47,8 +47,13 @@ async def _start_mocks(world: World) -> tuple[uvicorn.Server, asyncio.Task[None]
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     server = uvicorn.Server(
-        uvicorn.Config(create_mock_app(world, dev=True, base_url=base), host="127.0.0.1", port=port,
-                       log_level="warning", lifespan="off")
+        uvicorn.Config(
+            create_mock_app(world, dev=True, base_url=base),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="off",
+        )
     )
     task = asyncio.create_task(server.serve())
     for _ in range(200):
@@ -81,17 +86,24 @@ async def _run() -> list[str]:
     lines: list[str] = []
     try:
         settings = replace(Settings.from_env({}).with_agency_urls(base), agency_deadline=5.0)
-        token = issue_token(issuer=settings.oidc_issuer, role="auditor", audience=settings.oidc_audience)
+        token = issue_token(
+            issuer=settings.oidc_issuer, role="auditor", audience=settings.oidc_audience
+        )
         headers = {"Authorization": f"Bearer {token}"}
         admin = httpx.AsyncClient(base_url=base)
         async with open_adapters(adapter_config(settings)) as adapters:
             app = create_app(settings, adapters)
-            async with app.router.lifespan_context(app), httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app), base_url="http://gw"
-            ) as gw:
+            async with (
+                app.router.lifespan_context(app),
+                httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=app), base_url="http://gw"
+                ) as gw,
+            ):
 
                 async def query(q: str, variables: dict[str, Any]) -> dict[str, Any]:
-                    r = await gw.post("/graphql", json={"query": q, "variables": variables}, headers=headers)
+                    r = await gw.post(
+                        "/graphql", json={"query": q, "variables": variables}, headers=headers
+                    )
                     body: dict[str, Any] = r.json()
                     if body.get("errors"):
                         raise RuntimeError(body["errors"])
@@ -99,7 +111,10 @@ async def _run() -> list[str]:
 
                 await query(EVERYTHING, {"fin": heads[0]})  # warm up: JWKS, connections
                 for agency, ms in LATENCIES_MS.items():
-                    await admin.put(f"/_admin/faults/{agency}", json={"mode": "slow", "latency_ms": ms, "error_rate": 0.0})
+                    await admin.put(
+                        f"/_admin/faults/{agency}",
+                        json={"mode": "slow", "latency_ms": ms, "error_rate": 0.0},
+                    )
                 ctx = CallContext(user_id="bench", issue="benchmark")
                 ratios, critical, gw_ms, slow_ms = [], [], [], []
                 for i in range(1, ROUNDS + 1):  # fresh family each round: nothing cached
@@ -137,17 +152,25 @@ async def _run() -> list[str]:
                 warm = (await admin.get("/_admin/calls")).json()
 
                 def per_agency(calls: dict[str, dict[str, Any]]) -> str:
-                    used = {a: sum(op["count"] for op in ops.values()) for a, ops in calls.items() if ops}
+                    used = {
+                        a: sum(op["count"] for op in ops.values())
+                        for a, ops in calls.items()
+                        if ops
+                    }
                     return ", ".join(f"{a} {n}" for a, n in sorted(used.items())) or "none"
 
-                lines.append(f"| agency calls, 50 households × monthlyIncomes (`_entities`) | ≤ 1 per agency; 0 cached | {per_agency(cold)}; cached: {per_agency(warm)} |")
+                lines.append(
+                    f"| agency calls, 50 households × monthlyIncomes (`_entities`) | ≤ 1 per agency; 0 cached | {per_agency(cold)}; cached: {per_agency(warm)} |"
+                )
 
                 # cached household query vs a bare strawberry trivial query
                 trivial = strawberry.Schema(query=_Trivial)
                 from strawberry.asgi import GraphQL
 
-                trivial_client = httpx.AsyncClient(transport=httpx.ASGITransport(app=GraphQL(trivial)), base_url="http://t")
-                members_q = 'query($fin: FIN!) { household(fin: $fin) { id members { person { fin firstName } } } }'
+                trivial_client = httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=GraphQL(trivial)), base_url="http://t"
+                )
+                members_q = "query($fin: FIN!) { household(fin: $fin) { id members { person { fin firstName } } } }"
                 await query(members_q, {"fin": heads[1]})
 
                 async def cached_query() -> None:
@@ -187,7 +210,9 @@ async def _run() -> list[str]:
     cache_ratios = []
     for _ in range(5):
         cache_ratios.append(await _rate(exec_with, 0.4) / await _rate(exec_without, 0.4))
-    lines.append(f"| parser and validation caches on ÷ off (21-field document, execution included) | ≥ 4× | {statistics.median(cache_ratios):.1f}× |")
+    lines.append(
+        f"| parser and validation caches on ÷ off (21-field document, execution included) | ≥ 4× | {statistics.median(cache_ratios):.1f}× |"
+    )
     return lines
 
 

@@ -18,7 +18,13 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import structlog
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -69,7 +75,9 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
         super().__init__(**kwargs)
         self.runtime = runtime
 
-    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> RequestContext:
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> RequestContext:
         runtime = self.runtime
         if runtime.adapters is None or runtime.validator is None:
             raise RuntimeError("the gateway is not started")
@@ -135,19 +143,30 @@ class _BodyTooLarge(Exception):
 
 async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
     response = JSONResponse(
-        {"errors": [{"message": "request body too large", "extensions": {"code": "BAD_USER_INPUT"}}]},
+        {
+            "errors": [
+                {"message": "request body too large", "extensions": {"code": "BAD_USER_INPUT"}}
+            ]
+        },
         status_code=413,
     )
     await response(scope, receive, send)
 
 
-def create_app(settings: Settings, adapters: Adapters | None = None, *,
-               jwks_transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
+def create_app(
+    settings: Settings,
+    adapters: Adapters | None = None,
+    *,
+    jwks_transport: httpx.AsyncBaseTransport | None = None,
+) -> Starlette:
     """The gateway ASGI app. ``adapters`` (tests) replaces the real agency adapters;
     ``jwks_transport`` routes the identity provider's JWKS fetches (tests, in-process)."""
     runtime = Runtime(settings=settings)
     requests_total = Counter(
-        "vemtas_graphql_requests_total", "GraphQL HTTP requests", ["status"], registry=runtime.metrics
+        "vemtas_graphql_requests_total",
+        "GraphQL HTTP requests",
+        ["status"],
+        registry=runtime.metrics,
     )
     latency = Histogram(
         "vemtas_graphql_request_seconds", "GraphQL HTTP request latency", registry=runtime.metrics
@@ -164,7 +183,9 @@ def create_app(settings: Settings, adapters: Adapters | None = None, *,
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         async with contextlib.AsyncExitStack() as stack:
             if adapters is None:
-                runtime.adapters = await stack.enter_async_context(open_adapters(adapter_config(settings)))
+                runtime.adapters = await stack.enter_async_context(
+                    open_adapters(adapter_config(settings))
+                )
             else:
                 runtime.adapters = adapters
             jwks_client = await stack.enter_async_context(
@@ -232,4 +253,3 @@ class _MetricsMiddleware:
         finally:
             self.latency.observe(time.perf_counter() - started)
             self.counter.labels(status=status).inc()
-

@@ -40,8 +40,17 @@ def development_tokens(world: World, settings: Settings, ttl: int = 12 * 3600) -
             issuer=issuer, role="citizen", sub=f"citizen-{fin}", fin=fin, ttl=ttl, audience=aud
         ),
         f"caseworker (district {district})": issue_token(
-            issuer=issuer, role="caseworker", sub="caseworker-1", districts=(district,), ttl=ttl, audience=aud
+            issuer=issuer,
+            role="caseworker",
+            sub="caseworker-1",
+            districts=(district,),
+            ttl=ttl,
+            audience=aud,
         ),
-        "operator": issue_token(issuer=issuer, role="operator", sub="operator-1", ttl=ttl, audience=aud),
-        "auditor": issue_token(issuer=issuer, role="auditor", sub="auditor-1", ttl=ttl, audience=aud),
+        "operator": issue_token(
+            issuer=issuer, role="operator", sub="operator-1", ttl=ttl, audience=aud
+        ),
+        "auditor": issue_token(
+            issuer=issuer, role="auditor", sub="auditor-1", ttl=ttl, audience=aud
+        ),
     }

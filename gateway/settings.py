@@ -104,7 +104,9 @@ class Settings:
                 try:
                     ttls[key] = int(raw)
                 except ValueError:
-                    raise SettingsError(f"VEMTAS_AGENCY_{key.upper()}_TTL must be seconds") from None
+                    raise SettingsError(
+                        f"VEMTAS_AGENCY_{key.upper()}_TTL must be seconds"
+                    ) from None
         identity = urls["identity"]
         return cls(
             profile=profile,

@@ -122,23 +122,47 @@ def _s(name: str, weight: int, description: str, refusals: str = "", reasons: st
 _DISABLED = "MEMBER_DISABLED"
 SCENARIOS: tuple[Scenario, ...] = (
     # eligible families, one per qualifying reason
-    _s("member_disabled", 7, "a member with a disability (41-80 %), others able-bodied and working",
-       reasons=_DISABLED),
+    _s(
+        "member_disabled",
+        7,
+        "a member with a disability (41-80 %), others able-bodied and working",
+        reasons=_DISABLED,
+    ),
     _s("carer", 10, "a parent who does not work and cares for a child under 8", reasons="CARER"),
-    _s("child_under_one", 4, "a newborn under one on the first day of the period; the mother "
-       "does not work", reasons="CARER"),
+    _s(
+        "child_under_one",
+        4,
+        "a newborn under one on the first day of the period; the mother does not work",
+        reasons="CARER",
+    ),
     _s("student", 4, "a full-time student aged 18-21", reasons="STUDENT"),
-    _s("unemployment_insurance", 4, "the head lost a job and receives unemployment insurance",
-       reasons="UNEMPLOYMENT_INSURANCE"),
+    _s(
+        "unemployment_insurance",
+        4,
+        "the head lost a job and receives unemployment insurance",
+        reasons="UNEMPLOYMENT_INSURANCE",
+    ),
     _s("member_died", 3, "a member died within the income window", reasons="MEMBER_DIED"),
     _s("member_missing", 2, "a spouse whose whereabouts are unknown", reasons="MEMBER_MISSING"),
     _s("member_imprisoned", 3, "a spouse serving a prison sentence", reasons="MEMBER_IMPRISONED"),
-    _s("no_able_bodied_member", 6, "pensioners, possibly with a grandchild",
-       reasons="NO_ABLE_BODIED_MEMBER"),
-    _s("state_rehabilitation_vehicle", 2, "a disabled member has a car the state gave for "
-       "rehabilitation, which does not refuse", reasons=_DISABLED),
-    _s("excluded_income", 2, "credit and the liberated-territories benefit would cross the "
-       "threshold but are not income", reasons="CARER"),
+    _s(
+        "no_able_bodied_member",
+        6,
+        "pensioners, possibly with a grandchild",
+        reasons="NO_ABLE_BODIED_MEMBER",
+    ),
+    _s(
+        "state_rehabilitation_vehicle",
+        2,
+        "a disabled member has a car the state gave for rehabilitation, which does not refuse",
+        reasons=_DISABLED,
+    ),
+    _s(
+        "excluded_income",
+        2,
+        "credit and the liberated-territories benefit would cross the threshold but are not income",
+        reasons="CARER",
+    ),
     # members who are not counted (the family otherwise eligible for a disabled member)
     _s("member_conscript", 2, "a son in fixed-term military service", reasons=_DISABLED),
     _s("member_in_state_care", 2, "a grandparent living in a state care home", reasons=_DISABLED),
@@ -147,33 +171,88 @@ SCENARIOS: tuple[Scenario, ...] = (
     _s("member_foreigner", 2, "a spouse of foreign citizenship", reasons=_DISABLED),
     _s("member_stateless", 1, "a stateless spouse", reasons=_DISABLED),
     # one refusal ground each (the family otherwise eligible for a disabled member)
-    _s("no_qualifying_reason", 8, "able-bodied working adults, school-age children",
-       refusals="NO_QUALIFYING_REASON"),
-    _s("income_above_threshold", 5, "wages above need criterion x counted members",
-       refusals="INCOME_AT_OR_ABOVE_THRESHOLD", reasons=_DISABLED),
-    _s("income_at_threshold", 2, "income exactly at need criterion x counted members",
-       refusals="INCOME_AT_OR_ABOVE_THRESHOLD", reasons=_DISABLED),
-    _s("vehicle_owned", 3, "the head owns a car bought years ago",
-       refusals="VEHICLE_OWNED_OR_USED", reasons=_DISABLED),
-    _s("vehicle_used", 2, "the head is the registered user of someone else's vehicle",
-       refusals="VEHICLE_OWNED_OR_USED", reasons=_DISABLED),
-    _s("multiple_properties", 2, "two dwellings at different addresses",
-       refusals="MULTIPLE_PROPERTIES_SAME_PURPOSE", reasons=_DISABLED),
-    _s("purchases_above_limit", 2, "a plot bought within the income window above the limit",
-       refusals="PURCHASES_ABOVE_LIMIT", reasons=_DISABLED),
-    _s("utility_costs_above_limit", 3, "utility and telecom charges above the cap per person",
-       refusals="UTILITY_COSTS_ABOVE_LIMIT", reasons=_DISABLED),
-    _s("job_offers_refused", 3, "the spouse refused two job offers, the last within a month",
-       refusals="JOB_OFFERS_REFUSED", reasons=_DISABLED),
-    _s("false_information_ban", 2, "false information found within the last 12 months",
-       refusals="FALSE_INFORMATION_BAN", reasons=_DISABLED),
-    _s("active_assignment", 3, "an assignment of assistance covers the application month",
-       refusals="ACTIVE_ASSIGNMENT_EXISTS", reasons=_DISABLED),
+    _s(
+        "no_qualifying_reason",
+        8,
+        "able-bodied working adults, school-age children",
+        refusals="NO_QUALIFYING_REASON",
+    ),
+    _s(
+        "income_above_threshold",
+        5,
+        "wages above need criterion x counted members",
+        refusals="INCOME_AT_OR_ABOVE_THRESHOLD",
+        reasons=_DISABLED,
+    ),
+    _s(
+        "income_at_threshold",
+        2,
+        "income exactly at need criterion x counted members",
+        refusals="INCOME_AT_OR_ABOVE_THRESHOLD",
+        reasons=_DISABLED,
+    ),
+    _s(
+        "vehicle_owned",
+        3,
+        "the head owns a car bought years ago",
+        refusals="VEHICLE_OWNED_OR_USED",
+        reasons=_DISABLED,
+    ),
+    _s(
+        "vehicle_used",
+        2,
+        "the head is the registered user of someone else's vehicle",
+        refusals="VEHICLE_OWNED_OR_USED",
+        reasons=_DISABLED,
+    ),
+    _s(
+        "multiple_properties",
+        2,
+        "two dwellings at different addresses",
+        refusals="MULTIPLE_PROPERTIES_SAME_PURPOSE",
+        reasons=_DISABLED,
+    ),
+    _s(
+        "purchases_above_limit",
+        2,
+        "a plot bought within the income window above the limit",
+        refusals="PURCHASES_ABOVE_LIMIT",
+        reasons=_DISABLED,
+    ),
+    _s(
+        "utility_costs_above_limit",
+        3,
+        "utility and telecom charges above the cap per person",
+        refusals="UTILITY_COSTS_ABOVE_LIMIT",
+        reasons=_DISABLED,
+    ),
+    _s(
+        "job_offers_refused",
+        3,
+        "the spouse refused two job offers, the last within a month",
+        refusals="JOB_OFFERS_REFUSED",
+        reasons=_DISABLED,
+    ),
+    _s(
+        "false_information_ban",
+        2,
+        "false information found within the last 12 months",
+        refusals="FALSE_INFORMATION_BAN",
+        reasons=_DISABLED,
+    ),
+    _s(
+        "active_assignment",
+        3,
+        "an assignment of assistance covers the application month",
+        refusals="ACTIVE_ASSIGNMENT_EXISTS",
+        reasons=_DISABLED,
+    ),
     # an agency with no record at all about the family
     _s("no_utility_records", 2, "no meter at the address with any provider", reasons=_DISABLED),
     _s("no_telecom_records", 2, "no operator charges for any member", reasons=_DISABLED),
-    _s("no_tax_records", 2, "nobody works or is registered with the tax service",
-       reasons=_DISABLED),
+    _s(
+        "no_tax_records", 2, "nobody works or is registered with the tax service", reasons=_DISABLED
+    ),
     _s("no_property_records", 2, "nobody owns real estate", reasons=_DISABLED),
 )
 """Every scenario, in a stable order. Weights add up to 100."""
@@ -191,8 +270,14 @@ _UTILITY_CAP_PERCENT = 15  # of the living wage per counted member (since 2020-1
 _PURCHASES_LIMIT_MULTIPLE = 12  # living wages over the income window
 _PENSION_AGE = 65
 # imputed farm income (assumed in means-test.md), in cents per month
-_FARM_CENTS = {"land_per_ha": 1500, "cattle": 2000, "small_ruminant": 400, "pig": 500,
-               "bee_colony": 200, "poultry": 30}
+_FARM_CENTS = {
+    "land_per_ha": 1500,
+    "cattle": 2000,
+    "small_ruminant": 400,
+    "pig": 500,
+    "bee_colony": 200,
+    "poultry": 30,
+}
 _LIBERATED_BENEFIT_YEARS = (date(2023, 1, 1), date(2027, 12, 1))
 
 
@@ -328,9 +413,9 @@ _PLACES: tuple[tuple[str, str, str], ...] = tuple(
     (name, code, "Bakı") for name, code, _ in names.BAKU_DISTRICTS
 ) + tuple((name, code, name) for name, code, _ in names.REGIONS)
 # Baku holds about 60 % of the households
-_PLACE_WEIGHTS = tuple(accumulate(
-    [w * 16 for _, _, w in names.BAKU_DISTRICTS] + [w * 10 for _, _, w in names.REGIONS]
-))
+_PLACE_WEIGHTS = tuple(
+    accumulate([w * 16 for _, _, w in names.BAKU_DISTRICTS] + [w * 10 for _, _, w in names.REGIONS])
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -385,9 +470,7 @@ class _Family:
         name, code, city = _PLACES[bisect(_PLACE_WEIGHTS, self.rng.random() * _PLACE_WEIGHTS[-1])]
         self.district, self.city = name, city
         self.id = household_id(index, code)
-        self.address = _street_address(
-            _permute(self.keys.address, index, _ADDRESS_SPACE), city
-        )
+        self.address = _street_address(_permute(self.keys.address, index, _ADDRESS_SPACE), city)
         self.members: list[_Draft] = []
         self.workers: list[tuple[_Draft, str]] = []  # (member, "job" | "business")
         self.utilities: dict[str, list[MonthlyStream]] = {}
@@ -484,8 +567,9 @@ class _Family:
         if age >= 18 and self.chance(0.08):
             out = self.days_ago(30, 700)
             draft["border_crossings"].append(
-                BorderCrossing(out, out + timedelta(days=self.between(3, 21)),
-                               self.pick(names.TRIP_COUNTRIES))
+                BorderCrossing(
+                    out, out + timedelta(days=self.between(3, 21)), self.pick(names.TRIP_COUNTRIES)
+                )
             )
         self.members.append(draft)
         return draft
@@ -510,18 +594,24 @@ class _Family:
         husband_first = self.pick(names.MALE_NAMES)
         wife_root = root if self.chance(0.5) else self.root()
         if head_sex is Sex.M:
-            head = self.person(Relation.HEAD, Sex.M, husband_age, root=root,
-                               first_name=husband_first)
+            head = self.person(
+                Relation.HEAD, Sex.M, husband_age, root=root, first_name=husband_first
+            )
             spouse = self.person(Relation.SPOUSE, Sex.F, wife_age, root=wife_root)
         else:
             head = self.person(Relation.HEAD, Sex.F, wife_age, root=wife_root)
-            spouse = self.person(Relation.SPOUSE, Sex.M, husband_age, root=root,
-                                 first_name=husband_first)
+            spouse = self.person(
+                Relation.SPOUSE, Sex.M, husband_age, root=root, first_name=husband_first
+            )
         kids = self.children(children, child_ages, root, husband_first, wife_age)
         return head, spouse, kids
 
     def children(
-        self, count: tuple[int, int], ages: tuple[int, int], root: str, father: str,
+        self,
+        count: tuple[int, int],
+        ages: tuple[int, int],
+        root: str,
+        father: str,
         mother_age: int,
     ) -> list[_Draft]:
         oldest = min(ages[1], mother_age - 18)
@@ -530,8 +620,11 @@ class _Family:
             if oldest < ages[0] or len(self.members) >= _MEMBERS_PER_HOUSEHOLD - 1:
                 break
             sex = Sex.M if self.chance(0.5) else Sex.F
-            kids.append(self.person(Relation.CHILD, sex, self.between(ages[0], oldest),
-                                    root=root, father=father))
+            kids.append(
+                self.person(
+                    Relation.CHILD, sex, self.between(ages[0], oldest), root=root, father=father
+                )
+            )
         return kids
 
     def parent_of(self, head: _Draft, age: tuple[int, int]) -> _Draft:
@@ -544,19 +637,26 @@ class _Family:
         years = self.between(low, max(low, age[1]))
         if sex is Sex.M:  # the head's father: the head's surname, and the patronymic's name
             return self.person(
-                Relation.PARENT, Sex.M, years, root=_root_of(head["last_name"]),
+                Relation.PARENT,
+                Sex.M,
+                years,
+                root=_root_of(head["last_name"]),
                 first_name=head["patronymic"].rsplit(" ", 1)[0],
             )
         return self.person(Relation.PARENT, Sex.F, years)
 
     # --- facts ---
     def stream(
-        self, member: _Draft, source: IncomeSource, cents: int,
-        first: date | None = None, last: date | None = None,
+        self,
+        member: _Draft,
+        source: IncomeSource,
+        cents: int,
+        first: date | None = None,
+        last: date | None = None,
     ) -> None:
-        member["income"].append(IncomeStream(
-            _money(cents), first or self.past_month(), last or self.window[1], source
-        ))
+        member["income"].append(
+            IncomeStream(_money(cents), first or self.past_month(), last or self.window[1], source)
+        )
 
     def disable(self, member: _Draft, low: int = 41, high: int = 80) -> None:
         percent = self.between(low, high)
@@ -568,16 +668,21 @@ class _Family:
         self.stream(member, source, self.need * self.between(35, 60) // 100 // 100 * 100)
 
     def pension(self, member: _Draft, low: int = 55, high: int = 80) -> None:
-        self.stream(member, IncomeSource.PENSION,
-                    self.need * self.between(low, high) // 100 // 100 * 100)
+        self.stream(
+            member, IncomeSource.PENSION, self.need * self.between(low, high) // 100 // 100 * 100
+        )
 
     def job(self, member: _Draft, cents: int, *, ended: date | None = None) -> None:
         """An employment contract that began years before the window, and its wage."""
         start = self.career_start(member, spread=120)
-        member["contracts"].append(Contract(
-            self.pick(self.keys.employers), start + timedelta(days=self.between(0, 27)),
-            ended, _money(cents),
-        ))
+        member["contracts"].append(
+            Contract(
+                self.pick(self.keys.employers),
+                start + timedelta(days=self.between(0, 27)),
+                ended,
+                _money(cents),
+            )
+        )
         last = ended.replace(day=1) if ended else self.window[1]
         self.stream(member, IncomeSource.WAGE, cents, max(start, self.past_month()), last)
 
@@ -599,7 +704,9 @@ class _Family:
         died = member.get("died_on")
         return not (
             (died is not None and died <= self.as_of)
-            or member.get("wanted") or member.get("missing") or member.get("lives_abroad")
+            or member.get("wanted")
+            or member.get("missing")
+            or member.get("lives_abroad")
             or member.get("in_state_care")
             or member.get("citizenship", "AZ") != "AZ"
             or (member.get("imprisoned") and member["imprisoned"].covers(self.as_of))
@@ -629,14 +736,18 @@ class _Family:
             return
         tenths = self.between(1, 15)  # tenths of a hectare
         herd = Livestock(
-            cattle=self.between(0, 2), small_ruminant=self.between(0, 6),
-            pig=0, bee_colony=self.between(0, 3) if self.chance(0.2) else 0,
+            cattle=self.between(0, 2),
+            small_ruminant=self.between(0, 6),
+            pig=0,
+            bee_colony=self.between(0, 3) if self.chance(0.2) else 0,
             poultry=self.between(0, 20),
         )
         cents = (
-            _FARM_CENTS["land_per_ha"] * tenths // 10 + _FARM_CENTS["cattle"] * herd.cattle
+            _FARM_CENTS["land_per_ha"] * tenths // 10
+            + _FARM_CENTS["cattle"] * herd.cattle
             + _FARM_CENTS["small_ruminant"] * herd.small_ruminant
-            + _FARM_CENTS["bee_colony"] * herd.bee_colony + _FARM_CENTS["poultry"] * herd.poultry
+            + _FARM_CENTS["bee_colony"] * herd.bee_colony
+            + _FARM_CENTS["poultry"] * herd.poultry
         )
         if cents > budget:
             herd, cents = Livestock(), _FARM_CENTS["land_per_ha"] * tenths // 10
@@ -680,8 +791,12 @@ class _Family:
     def settle_utilities(self, low: int, high: int) -> None:
         """Charges averaging ``low``-``high`` percent of the utility cap per counted member."""
         allowed = (
-            self.living_wage * _UTILITY_CAP_PERCENT // 100 * len(self.counted_members())
-            * self.between(low, high) // 100
+            self.living_wage
+            * _UTILITY_CAP_PERCENT
+            // 100
+            * len(self.counted_members())
+            * self.between(low, high)
+            // 100
         )
         telecom_total = 0
         if self.allow_telecom:
@@ -712,36 +827,62 @@ class _Family:
         object_id = self.property_id()
         share = Decimal(1) / len(owners)
         for owner in owners:
-            owner["properties"].append(RealEstate(
-                object_id, PropertyPurpose.RESIDENTIAL, self.address, share, acquired, _money(value)
-            ))
+            owner["properties"].append(
+                RealEstate(
+                    object_id,
+                    PropertyPurpose.RESIDENTIAL,
+                    self.address,
+                    share,
+                    acquired,
+                    _money(value),
+                )
+            )
 
     def property_id(self) -> str:
         self.property_count += 1
         return f"RE-{self.index:07d}-{self.property_count}"
 
     def vehicle(
-        self, member: _Draft, kind: VehicleKind, role: VehicleRole, *, acquired: date,
+        self,
+        member: _Draft,
+        kind: VehicleKind,
+        role: VehicleRole,
+        *,
+        acquired: date,
         rehabilitation: bool = False,
     ) -> None:
         number = self.index * 2 + self.vehicle_count
         self.vehicle_count += 1
-        value = self.between(15, 200) * 100 * 100 if kind is VehicleKind.CAR else \
-            self.between(5, 30) * 100 * 100
-        member["vehicles"].append(Vehicle(
-            _plate(self.keys, number), kind, role, acquired, _money(value), rehabilitation
-        ))
+        value = (
+            self.between(15, 200) * 100 * 100
+            if kind is VehicleKind.CAR
+            else self.between(5, 30) * 100 * 100
+        )
+        member["vehicles"].append(
+            Vehicle(_plate(self.keys, number), kind, role, acquired, _money(value), rehabilitation)
+        )
 
     def build(self) -> Household:
         members = []
         for draft in self.members:
-            for key in ("income", "properties", "vehicles", "border_crossings", "telecom",
-                        "contracts", "job_offers_refused", "tsa_assignments"):
+            for key in (
+                "income",
+                "properties",
+                "vehicles",
+                "border_crossings",
+                "telecom",
+                "contracts",
+                "job_offers_refused",
+                "tsa_assignments",
+            ):
                 if key in draft:
                     draft[key] = tuple(draft[key])
             members.append(Member(**draft))
         return Household(
-            id=self.id, district=self.district, address=self.address, members=tuple(members),
+            id=self.id,
+            district=self.district,
+            address=self.address,
+            members=tuple(members),
             utilities=Utilities(
                 electricity=tuple(self.utilities.get("electricity", ())),
                 gas=tuple(self.utilities.get("gas", ())),
@@ -750,10 +891,20 @@ class _Family:
         )
 
 
-_ASCII = str.maketrans({
-    "ə": "e", "ı": "i", "ö": "o", "ü": "u", "ç": "c", "ş": "s", "ğ": "g", "\u0307": "",
-    " ": "", "'": "",
-})
+_ASCII = str.maketrans(
+    {
+        "ə": "e",
+        "ı": "i",
+        "ö": "o",
+        "ü": "u",
+        "ç": "c",
+        "ş": "s",
+        "ğ": "g",
+        "\u0307": "",
+        " ": "",
+        "'": "",
+    }
+)
 
 
 def _root_of(surname: str) -> str:
@@ -783,14 +934,23 @@ def _disabled_base(
     return head, spouse
 
 
-def _finish(f: _Family, *, income: tuple[int, int] = (35, 80),
-            utilities: tuple[int, int] = (30, 75), exact: bool = False) -> None:
+def _finish(
+    f: _Family,
+    *,
+    income: tuple[int, int] = (35, 80),
+    utilities: tuple[int, int] = (30, 75),
+    exact: bool = False,
+) -> None:
     f.settle_income(*income, exact=exact)
     f.settle_utilities(*utilities)
     head = f.members[0]
     owners = [head]
-    if len(f.members) > 1 and f.members[1]["relation"] is Relation.SPOUSE and f.chance(0.25) \
-            and f.counted(f.members[1]):
+    if (
+        len(f.members) > 1
+        and f.members[1]["relation"] is Relation.SPOUSE
+        and f.chance(0.25)
+        and f.counted(f.members[1])
+    ):
         owners.append(f.members[1])
     f.home(owners)
 
@@ -806,9 +966,13 @@ def _member_disabled(f: _Family) -> None:
     elif who == 1:
         f.disable(f.parent_of(head, (60, 85)))
     else:  # an adult son or daughter with a disability
-        adult = f.person(Relation.CHILD, Sex.M if f.chance(0.5) else Sex.F,
-                         f.between(18, max(18, f.age(spouse) - 20)),
-                         root=_root_of(head["last_name"]), father=head["first_name"])
+        adult = f.person(
+            Relation.CHILD,
+            Sex.M if f.chance(0.5) else Sex.F,
+            f.between(18, max(18, f.age(spouse) - 20)),
+            root=_root_of(head["last_name"]),
+            father=head["first_name"],
+        )
         f.disable(adult)
     _finish(f)
 
@@ -826,8 +990,13 @@ def _carer(f: _Family) -> None:
         return
     head, _, kids = f.couple(head_age=(25, 45), children=(1, 3), child_ages=(2, 14))
     if not any(f.age(k) < 8 for k in kids):
-        f.person(Relation.CHILD, Sex.M, f.between(2, 7), root=_root_of(head["last_name"]),
-                 father=head["first_name"])
+        f.person(
+            Relation.CHILD,
+            Sex.M,
+            f.between(2, 7),
+            root=_root_of(head["last_name"]),
+            father=head["first_name"],
+        )
     f.workers.append((head, "business" if f.chance(0.15) else "job"))
     _finish(f)
 
@@ -836,24 +1005,39 @@ def _child_under_one(f: _Family) -> None:
     head, spouse, _ = f.couple(head_age=(24, 42), children=(0, 2), child_ages=(2, 12))
     period_start = f.month
     born = period_start - timedelta(days=f.between(30, 330))
-    f.person(Relation.CHILD, Sex.M if f.chance(0.5) else Sex.F, 0, born=born,
-             root=_root_of(head["last_name"]), father=head["first_name"])
+    f.person(
+        Relation.CHILD,
+        Sex.M if f.chance(0.5) else Sex.F,
+        0,
+        born=born,
+        root=_root_of(head["last_name"]),
+        father=head["first_name"],
+    )
     f.workers.append((head, "job"))
     _finish(f)
 
 
 def _student(f: _Family) -> None:
     head, spouse, _ = f.couple(head_age=(44, 58), children=(0, 2))
-    student = f.person(Relation.CHILD, Sex.M if f.chance(0.5) else Sex.F,
-                       f.between(18, min(21, max(18, f.age(spouse) - 20))),
-                       root=_root_of(head["last_name"]), father=head["first_name"])
+    student = f.person(
+        Relation.CHILD,
+        Sex.M if f.chance(0.5) else Sex.F,
+        f.between(18, min(21, max(18, f.age(spouse) - 20))),
+        root=_root_of(head["last_name"]),
+        father=head["first_name"],
+    )
     year = f.as_of.year - f.between(0, 3) - (f.as_of.month < 9)
     start = date(year, 9, 15)
-    student["student"] = Study(True, f.pick(names.UNIVERSITIES), start,
-                               date(max(year + 4, f.as_of.year + 1), 6, 30))
+    student["student"] = Study(
+        True, f.pick(names.UNIVERSITIES), start, date(max(year + 4, f.as_of.year + 1), 6, 30)
+    )
     if f.chance(0.6):
-        f.stream(student, IncomeSource.SCHOLARSHIP, f.between(60, 150) * 100,
-                 max(start.replace(day=1), f.past_month()))
+        f.stream(
+            student,
+            IncomeSource.SCHOLARSHIP,
+            f.between(60, 150) * 100,
+            max(start.replace(day=1), f.past_month()),
+        )
     f.workers.append((head, "job"))
     if f.chance(0.4):
         f.workers.append((spouse, "job"))
@@ -865,8 +1049,13 @@ def _unemployment_insurance(f: _Family) -> None:
     lost = f.window[1] - timedelta(days=f.between(60, 150))  # a day 2-5 months before the month
     lost = max(lost, f.window[0] + timedelta(days=40))
     f.job(head, f.need * f.between(90, 130) // 100 // 100 * 100, ended=lost)
-    f.stream(head, IncomeSource.UNEMPLOYMENT_INSURANCE, f.need * f.between(50, 80) // 100,
-             _add_months(lost.replace(day=1), 1), _add_months(f.month, 2))
+    f.stream(
+        head,
+        IncomeSource.UNEMPLOYMENT_INSURANCE,
+        f.need * f.between(50, 80) // 100,
+        _add_months(lost.replace(day=1), 1),
+        _add_months(f.month, 2),
+    )
     head["jobseeker"] = Jobseeker(lost + timedelta(days=f.between(1, 20)))
     if f.chance(0.5):
         f.workers.append((spouse, "job"))
@@ -886,8 +1075,10 @@ def _member_died(f: _Family) -> None:
         grandparent.pop("phone", None)
         f.pension(grandparent)
         grandparent["income"][0] = IncomeStream(
-            grandparent["income"][0].monthly, grandparent["income"][0].from_month,
-            grandparent["died_on"].replace(day=1), IncomeSource.PENSION,
+            grandparent["income"][0].monthly,
+            grandparent["income"][0].from_month,
+            grandparent["died_on"].replace(day=1),
+            IncomeSource.PENSION,
         )
         f.workers.append((head, "job"))
     _finish(f)
@@ -910,8 +1101,7 @@ def _member_imprisoned(f: _Family) -> None:
 
 def _no_able_bodied_member(f: _Family) -> None:
     root = f.root()
-    head = f.person(Relation.HEAD, Sex.M if f.chance(0.5) else Sex.F, f.between(66, 85),
-                    root=root)
+    head = f.person(Relation.HEAD, Sex.M if f.chance(0.5) else Sex.F, f.between(66, 85), root=root)
     f.pension(head)
     if f.chance(0.6):
         partner_sex = Sex.F if head["sex"] is Sex.M else Sex.M
@@ -926,29 +1116,44 @@ def _state_rehabilitation_vehicle(f: _Family) -> None:
     head, spouse, _ = f.couple(children=(0, 2))
     f.workers.append((head, "job"))
     f.disable(spouse, 41, 80)
-    f.vehicle(spouse, VehicleKind.CAR, VehicleRole.OWNER, acquired=f.days_ago(500, 3000),
-              rehabilitation=True)
+    f.vehicle(
+        spouse,
+        VehicleKind.CAR,
+        VehicleRole.OWNER,
+        acquired=f.days_ago(500, 3000),
+        rehabilitation=True,
+    )
     _finish(f)
 
 
 def _excluded_income(f: _Family) -> None:
     head, _, kids = f.couple(head_age=(25, 45), children=(1, 3), child_ages=(2, 7))
     if not kids:
-        f.person(Relation.CHILD, Sex.F, 4, root=_root_of(head["last_name"]),
-                 father=head["first_name"])
+        f.person(
+            Relation.CHILD, Sex.F, 4, root=_root_of(head["last_name"]), father=head["first_name"]
+        )
     f.workers.append((head, "job"))
     _finish(f, income=(40, 70))
     threshold = f.threshold()
     f.stream(head, IncomeSource.CREDIT, threshold * f.between(60, 120) // 100 // 100 * 100)
     if _LIBERATED_BENEFIT_YEARS[0] <= f.window[0] and f.window[1] <= _LIBERATED_BENEFIT_YEARS[1]:
-        f.stream(head, IncomeSource.LIBERATED_TERRITORIES_BENEFIT,
-                 threshold * f.between(20, 40) // 100 // 100 * 100, f.window[0])
+        f.stream(
+            head,
+            IncomeSource.LIBERATED_TERRITORIES_BENEFIT,
+            threshold * f.between(20, 40) // 100 // 100 * 100,
+            f.window[0],
+        )
 
 
 def _member_conscript(f: _Family) -> None:
     head, spouse = _disabled_base(f, head_age=(42, 58))
-    son = f.person(Relation.CHILD, Sex.M, f.between(18, 20), root=_root_of(head["last_name"]),
-                   father=head["first_name"])
+    son = f.person(
+        Relation.CHILD,
+        Sex.M,
+        f.between(18, 20),
+        root=_root_of(head["last_name"]),
+        father=head["first_name"],
+    )
     start = f.days_ago(30, 300)
     son["conscript"] = Period(start, max(start + timedelta(days=365), f.days_ahead(60, 120)))
     _finish(f)
@@ -963,19 +1168,26 @@ def _member_in_state_care(f: _Family) -> None:
 
 def _member_wanted(f: _Family) -> None:
     head, _ = _disabled_base(f)
-    brother = f.person(Relation.SIBLING, Sex.M, max(19, f.age(head) + f.between(-8, 8)),
-                       root=_root_of(head["last_name"]),
-                       father=head["patronymic"].rsplit(" ", 1)[0])
+    brother = f.person(
+        Relation.SIBLING,
+        Sex.M,
+        max(19, f.age(head) + f.between(-8, 8)),
+        root=_root_of(head["last_name"]),
+        father=head["patronymic"].rsplit(" ", 1)[0],
+    )
     brother["wanted"] = True
     _finish(f)
 
 
 def _member_lives_abroad(f: _Family) -> None:
     head, _ = _disabled_base(f)
-    relative = f.person(Relation.SIBLING, Sex.M if f.chance(0.6) else Sex.F,
-                        max(20, f.age(head) + f.between(-8, 8)),
-                        root=_root_of(head["last_name"]),
-                        father=head["patronymic"].rsplit(" ", 1)[0])
+    relative = f.person(
+        Relation.SIBLING,
+        Sex.M if f.chance(0.6) else Sex.F,
+        max(20, f.age(head) + f.between(-8, 8)),
+        root=_root_of(head["last_name"]),
+        father=head["patronymic"].rsplit(" ", 1)[0],
+    )
     relative["lives_abroad"] = True
     relative.pop("phone", None)
     relative["border_crossings"] = [
@@ -989,20 +1201,31 @@ def _member_foreigner(f: _Family) -> None:
     country = f.pick(tuple(names.FOREIGN_NAMES))
     first_names, surnames = names.FOREIGN_NAMES[country]
     if spouse.get("disability") is None:
-        spouse.update(first_name=f.pick(first_names), last_name=f.pick(surnames),
-                      patronymic=None, citizenship=country)
+        spouse.update(
+            first_name=f.pick(first_names),
+            last_name=f.pick(surnames),
+            patronymic=None,
+            citizenship=country,
+        )
         f.workers.append((spouse, "job"))
     else:  # the disabled spouse must stay counted: the foreigner is the head's daughter-in-law
         spouse_of_son = f.person(Relation.OTHER, Sex.F, f.between(20, 35))
-        spouse_of_son.update(first_name=f.pick(first_names), last_name=f.pick(surnames),
-                             patronymic=None, citizenship=country)
+        spouse_of_son.update(
+            first_name=f.pick(first_names),
+            last_name=f.pick(surnames),
+            patronymic=None,
+            citizenship=country,
+        )
     _finish(f)
 
 
 def _member_stateless(f: _Family) -> None:
     head, spouse = _disabled_base(f, spouse_works=False)
-    stateless = spouse if spouse.get("disability") is None else f.person(
-        Relation.OTHER, Sex.M, f.between(20, 40))
+    stateless = (
+        spouse
+        if spouse.get("disability") is None
+        else f.person(Relation.OTHER, Sex.M, f.between(20, 40))
+    )
     stateless["citizenship"] = None
     _finish(f)
 
@@ -1053,10 +1276,16 @@ def _multiple_properties(f: _Family) -> None:
         % _ADDRESS_SPACE,
         f.pick(("Bakı", "Sumqayıt", "Gəncə", "Xırdalan")),
     )
-    head["properties"].append(RealEstate(
-        f.property_id(), PropertyPurpose.RESIDENTIAL, other, Decimal(1),
-        f.days_ago(4 * 365, 20 * 365), _money(f.between(200, 900) * 100 * 100),
-    ))
+    head["properties"].append(
+        RealEstate(
+            f.property_id(),
+            PropertyPurpose.RESIDENTIAL,
+            other,
+            Decimal(1),
+            f.days_ago(4 * 365, 20 * 365),
+            _money(f.between(200, 900) * 100 * 100),
+        )
+    )
 
 
 def _purchases_above_limit(f: _Family) -> None:
@@ -1067,9 +1296,9 @@ def _purchases_above_limit(f: _Family) -> None:
     purpose = PropertyPurpose.GARDEN if f.chance(0.5) else PropertyPurpose.LAND
     area = "Abşeron" if f.city == "Bakı" else f.city
     plot = f"{f.pick(names.VILLAGES)} kəndi, sahə {f.between(1, 400)}, {area}"
-    head["properties"].append(RealEstate(
-        f.property_id(), purpose, plot, Decimal(1), f.in_window(), _money(value)
-    ))
+    head["properties"].append(
+        RealEstate(f.property_id(), purpose, plot, Decimal(1), f.in_window(), _money(value))
+    )
 
 
 def _utility_costs_above_limit(f: _Family) -> None:
@@ -1100,8 +1329,9 @@ def _active_assignment(f: _Family) -> None:
     _finish(f)
     start = _add_months(f.month, -f.between(1, 10))
     monthly = f.need * f.between(30, 90) // 100 // 100 * 100
-    head["tsa_assignments"] = [TsaAssignment(start, _add_months(start, 12) - timedelta(days=1),
-                                             _money(monthly))]
+    head["tsa_assignments"] = [
+        TsaAssignment(start, _add_months(start, 12) - timedelta(days=1), _money(monthly))
+    ]
     f.stream(head, IncomeSource.TSA, monthly, start, f.window[1])
 
 
@@ -1176,8 +1406,10 @@ def _check(seed: int, as_of: date) -> None:
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError("seed must be an integer")
     if as_of < EARLIEST_AS_OF:
-        raise ValueError(f"as_of must be {EARLIEST_AS_OF.isoformat()} or later (rules before "
-                         "2021 are not modelled)")
+        raise ValueError(
+            f"as_of must be {EARLIEST_AS_OF.isoformat()} or later (rules before "
+            "2021 are not modelled)"
+        )
 
 
 def generate_household(

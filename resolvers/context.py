@@ -82,16 +82,22 @@ class RequestContext:
 
     # --- loaders, one per agency operation ----------------------------------------------------
 
-    def _loader(self, name: str, args: tuple[Any, ...], call: Any, default: Any) -> DataLoader[Any, Any]:
+    def _loader(
+        self, name: str, args: tuple[Any, ...], call: Any, default: Any
+    ) -> DataLoader[Any, Any]:
         return self.loaders.get(name, args, lambda: batch_loader(call, default))
 
     def families(self) -> DataLoader[str, FamilyRecord | None]:
         a = self.adapters.population
-        return self._loader("population.families", (), lambda k: a.families(k, self.call_context()), _none)
+        return self._loader(
+            "population.families", (), lambda k: a.families(k, self.call_context()), _none
+        )
 
     def persons(self) -> DataLoader[str, PersonRecord | None]:
         a = self.adapters.population
-        return self._loader("population.persons", (), lambda k: a.persons(k, self.call_context()), _none)
+        return self._loader(
+            "population.persons", (), lambda k: a.persons(k, self.call_context()), _none
+        )
 
     def household_families(self) -> DataLoader[str, FamilyRecord | None]:
         """Families by household id (federation `_entities`)."""
@@ -104,17 +110,26 @@ class RequestContext:
 
     def taxpayers(self) -> DataLoader[str, tuple[TaxpayerRecord, ...]]:
         a = self.adapters.tax
-        return self._loader("tax.taxpayers", (), lambda k: a.taxpayers(k, self.call_context()), _empty)
+        return self._loader(
+            "tax.taxpayers", (), lambda k: a.taxpayers(k, self.call_context()), _empty
+        )
 
-    def tax_incomes(self, first: date, last: date) -> DataLoader[str, tuple[MonthlyIncomeRecord, ...]]:
+    def tax_incomes(
+        self, first: date, last: date
+    ) -> DataLoader[str, tuple[MonthlyIncomeRecord, ...]]:
         a = self.adapters.tax
         return self._loader(
-            "tax.incomes", (first, last), lambda k: a.incomes(k, first, last, self.call_context()), _empty
+            "tax.incomes",
+            (first, last),
+            lambda k: a.incomes(k, first, last, self.call_context()),
+            _empty,
         )
 
     def real_estate(self) -> DataLoader[str, tuple[RealEstateRecord, ...]]:
         a = self.adapters.property
-        return self._loader("property.real_estate", (), lambda k: a.real_estate(k, self.call_context()), _empty)
+        return self._loader(
+            "property.real_estate", (), lambda k: a.real_estate(k, self.call_context()), _empty
+        )
 
     def utility_charges(
         self, kind: UtilityKind, first: date, last: date
@@ -129,12 +144,17 @@ class RequestContext:
 
     def residence(self) -> DataLoader[str, ResidenceStatusRecord | None]:
         a = self.adapters.migration
-        return self._loader("migration.residence", (), lambda k: a.residence(k, self.call_context()), _none)
+        return self._loader(
+            "migration.residence", (), lambda k: a.residence(k, self.call_context()), _none
+        )
 
     def border_crossings(self) -> DataLoader[str, tuple[BorderCrossingRecord, ...]]:
         a = self.adapters.migration
         return self._loader(
-            "migration.border_crossings", (), lambda k: a.border_crossings(k, self.call_context()), _empty
+            "migration.border_crossings",
+            (),
+            lambda k: a.border_crossings(k, self.call_context()),
+            _empty,
         )
 
 

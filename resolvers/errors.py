@@ -33,7 +33,7 @@ class NotFound(ApiError):
 
 
 class BadUserInput(ApiError):
-    """Input that fails validation at the edge; ``field`` names it (a path, e.g. ['input', 'phone'])."""
+    """Input that fails validation at the edge; ``field`` is its path, e.g. ['input', 'phone']."""
 
     code = "BAD_USER_INPUT"
 

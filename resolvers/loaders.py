@@ -33,7 +33,9 @@ def _batched(call: BatchCall[K, V], default: Callable[[K], V | BaseException]) -
     return load
 
 
-def batch_loader(call: BatchCall[K, V], default: Callable[[K], V | BaseException]) -> DataLoader[K, V]:
+def batch_loader(
+    call: BatchCall[K, V], default: Callable[[K], V | BaseException]
+) -> DataLoader[K, V]:
     """A DataLoader over an adapter batch method; ``default`` answers keys the agency omitted."""
     return DataLoader(load_fn=_batched(call, default))
 

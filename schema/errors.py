@@ -4,10 +4,9 @@ stack trace or echo of the input reaches the client."""
 
 from __future__ import annotations
 
+import structlog
 from graphql.error import GraphQLError
 from strawberry.extensions import MaskErrors
-
-import structlog
 
 log = structlog.get_logger("vemtas.graphql")
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import NewType
+from typing import ClassVar, NewType
 
 import strawberry
+from strawberry.types.scalar import ScalarDefinition
 
 FIN_PATTERN = re.compile(r"^[0-9A-HJ-NP-Z]{7}$")
 CENT = Decimal("0.01")
@@ -16,7 +17,7 @@ CENT = Decimal("0.01")
 class ScalarInputError(ValueError):
     """A scalar value that does not parse; shown as BAD_USER_INPUT naming the argument."""
 
-    extensions = {"code": "BAD_USER_INPUT"}
+    extensions: ClassVar[dict[str, str]] = {"code": "BAD_USER_INPUT"}
 
 
 def serialize_decimal(value: Decimal) -> str:
@@ -29,7 +30,7 @@ def serialize_decimal(value: Decimal) -> str:
 
 def parse_decimal(value: object) -> Decimal:
     if not isinstance(value, str):
-        raise ScalarInputError("Decimal values are strings, e.g. \"240.00\"")
+        raise ScalarInputError('Decimal values are strings, e.g. "240.00"')
     try:
         parsed = Decimal(value)
     except InvalidOperation:
@@ -63,4 +64,4 @@ FINScalar = strawberry.scalar(
     parse_value=parse_fin,
 )
 
-SCALAR_MAP = {Decimal: DecimalScalar, FIN: FINScalar}
+SCALAR_MAP: dict[object, ScalarDefinition] = {Decimal: DecimalScalar, FIN: FINScalar}

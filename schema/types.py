@@ -93,7 +93,9 @@ class BorderCrossing:
 
     @classmethod
     def of(cls, r: records.BorderCrossingRecord) -> BorderCrossing:
-        return cls(fin=FIN(r.fin), exit_date=r.exit_date, entry_date=r.entry_date, country=r.country)
+        return cls(
+            fin=FIN(r.fin), exit_date=r.exit_date, entry_date=r.entry_date, country=r.country
+        )
 
 
 @strawberry.type(description="Residence status and border crossings (State Migration Service)")
@@ -119,7 +121,10 @@ class MonthlyIncome:
     @classmethod
     def of(cls, r: records.MonthlyIncomeRecord, agency: str) -> MonthlyIncome:
         return cls(
-            fin=FIN(r.fin), month=r.month, source=IncomeSource(r.source.value), amount=r.amount,
+            fin=FIN(r.fin),
+            month=r.month,
+            source=IncomeSource(r.source.value),
+            amount=r.amount,
             agency=agency,
         )
 
@@ -202,7 +207,9 @@ class Person:
         status = await info.context.residence().load(self.fin)
         if status is None:
             return MigrationStatus(lives_abroad=False, country=None, fin=self.fin)
-        return MigrationStatus(lives_abroad=status.lives_abroad, country=status.country, fin=self.fin)
+        return MigrationStatus(
+            lives_abroad=status.lives_abroad, country=status.country, fin=self.fin
+        )
 
 
 async def uc_person(info: Info, fin: str) -> Person | None:
@@ -219,7 +226,9 @@ class Member:
     relation: Relation
 
 
-@strawberry.federation.type(keys=["id"], description="A family as registered by the local executive authority")
+@strawberry.federation.type(
+    keys=["id"], description="A family as registered by the local executive authority"
+)
 class Household:
     id: strawberry.ID
     district: str
@@ -228,10 +237,12 @@ class Household:
 
     @classmethod
     def of(cls, r: records.FamilyRecord) -> Household:
-        return cls(id=strawberry.ID(r.household_id), district=r.district, address=r.address, record=r)
+        return cls(
+            id=strawberry.ID(r.household_id), district=r.district, address=r.address, record=r
+        )
 
     @classmethod
-    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Household | None:  # noqa: A002
+    async def resolve_reference(cls, info: Info, id: strawberry.ID) -> Household | None:
         family = await uc.authorized_family_by_id(info.context, str(id))
         return cls.of(family) if family else None
 

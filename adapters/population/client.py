@@ -21,7 +21,9 @@ class PopulationClient:
         return await self.rest.post_json("/families:batch", {"fins": list(fins)}, ctx)
 
     async def families_by_id(self, household_ids: Sequence[str], ctx: CallContext) -> Any:
-        return await self.rest.post_json("/families:by-id", {"household_ids": list(household_ids)}, ctx)
+        return await self.rest.post_json(
+            "/families:by-id", {"household_ids": list(household_ids)}, ctx
+        )
 
     async def family(self, household_id: str, ctx: CallContext) -> Any:
         """The family record, or raises ``AgencyNotFound`` (404)."""

@@ -17,7 +17,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--with-mocks", action="store_true", help="also serve the mock agencies")
     parser.add_argument("--mocks-port", type=int, default=8100)
-    parser.add_argument("--households", type=int, default=1000, help="generated world size (with mocks)")
+    parser.add_argument(
+        "--households", type=int, default=1000, help="generated world size (with mocks)"
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--world", help="world file for the mocks instead of a generated world")
 
@@ -42,7 +44,9 @@ async def _serve(args: argparse.Namespace, settings: object) -> None:
     servers: list[uvicorn.Server] = []
     if args.with_mocks:
         if settings.profile is Profile.PROD:
-            raise SystemExit("--with-mocks is a development mode; it is refused in the prod profile")
+            raise SystemExit(
+                "--with-mocks is a development mode; it is refused in the prod profile"
+            )
         from gateway.dev import build_mock_world, development_tokens
         from mocks.app import create_mock_app
 
@@ -51,12 +55,18 @@ async def _serve(args: argparse.Namespace, settings: object) -> None:
         world = build_mock_world(args)
         mock_app = create_mock_app(world, dev=True, base_url=base)
         servers.append(
-            uvicorn.Server(uvicorn.Config(mock_app, host="127.0.0.1", port=args.mocks_port, log_level="warning"))
+            uvicorn.Server(
+                uvicorn.Config(
+                    mock_app, host="127.0.0.1", port=args.mocks_port, log_level="warning"
+                )
+            )
         )
         print(f"mock agencies: {base}  ({len(world.households)} households)")
         for role, token in development_tokens(world, settings).items():
             print(f"\n{role} token:\n{token}")
     app = create_app(settings)
-    servers.append(uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="info")))
+    servers.append(
+        uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="info"))
+    )
     print(f"\nGraphQL: http://{args.host}:{args.port}/graphql\n", flush=True)
     await asyncio.gather(*(s.serve() for s in servers))

@@ -313,3 +313,14 @@ async def test_different_months_are_different_cache_entries(
     assert {r.month for r in january[AYNUR]} == {JAN}
     assert {r.month for r in february[AYNUR]} == {FEB}
     assert await mocks.count("tax") == 2
+
+
+async def test_families_by_household_id_in_one_call_sharing_the_family_cache(
+    adapters: Adapters, mocks: MockAgencies
+) -> None:
+    families = await adapters.population.families_by_id(["HH-YAS-000001", "HH-XXX-999999"], CTX)
+    assert set(families) == {"HH-YAS-000001"}
+    assert await adapters.population.family("HH-YAS-000001", CTX) == families["HH-YAS-000001"]
+    with pytest.raises(AgencyNotFound):
+        await adapters.population.family("HH-XXX-999999", CTX)
+    assert await mocks.count("population") == 1

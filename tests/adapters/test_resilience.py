@@ -207,3 +207,10 @@ async def test_the_network_transport_talks_http_on_loopback(clock: Any, make_con
     assert persons[AYNUR].last_name == "Məmmədova"
     assert requests[0].startswith(b"POST /population/persons:batch HTTP/1.1")
     assert b"x-road-userid: caseworker-17" in requests[0].lower()
+
+
+def test_the_wsdl_loader_never_fetches_remote_documents() -> None:
+    from adapters.soap import _LocalFilesOnly
+
+    with pytest.raises(ValueError, match="must not refer to remote documents"):
+        _LocalFilesOnly().load("http://127.0.0.1:9/evil.xsd")

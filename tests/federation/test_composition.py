@@ -70,7 +70,9 @@ def compose(tmp_path: Path, second: str) -> dict[str, object]:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_the_subgraph_composes_with_a_second_subgraph_extending_household_and_person(tmp_path: Path) -> None:
+def test_the_subgraph_composes_with_a_second_subgraph_extending_household_and_person(
+    tmp_path: Path,
+) -> None:
     result = compose(tmp_path, PAYMENTS_SUBGRAPH)
     assert result["ok"] is True, result
     supergraph = str(result["supergraph"])

@@ -31,9 +31,13 @@ class Stack:
     settings: Settings
     in_flight_peak: Callable[[], int]
 
-    async def query(self, query: str, token: str | None, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+    async def query(
+        self, query: str, token: str | None, variables: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        response = await self.client.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+        response = await self.client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
         body: dict[str, Any] = response.json()
         return body
 
@@ -48,11 +52,19 @@ class Stack:
         await self.mocks.delete("/_admin/calls")
 
     async def fault(self, agency: str, mode: str, latency_ms: int = 0) -> None:
-        r = await self.mocks.put(f"/_admin/faults/{agency}", json={"mode": mode, "latency_ms": latency_ms, "error_rate": 0.0})
+        r = await self.mocks.put(
+            f"/_admin/faults/{agency}",
+            json={"mode": mode, "latency_ms": latency_ms, "error_rate": 0.0},
+        )
         assert r.status_code in (200, 204), r.text
 
     def token(self, role: str, **claims: Any) -> str:
-        return issue_token(issuer=self.settings.oidc_issuer, role=role, audience=self.settings.oidc_audience, **claims)
+        return issue_token(
+            issuer=self.settings.oidc_issuer,
+            role=role,
+            audience=self.settings.oidc_audience,
+            **claims,
+        )
 
 
 class CountingTransport(httpx.AsyncBaseTransport):
@@ -74,7 +86,10 @@ class CountingTransport(httpx.AsyncBaseTransport):
 
 @pytest.fixture
 def settings() -> Settings:
-    return replace(Settings.from_env({"VEMTAS_CLOCK": "2026-11-15"}).with_agency_urls(BASE), agency_deadline=2.0)
+    return replace(
+        Settings.from_env({"VEMTAS_CLOCK": "2026-11-15"}).with_agency_urls(BASE),
+        agency_deadline=2.0,
+    )
 
 
 @pytest.fixture
@@ -84,10 +99,19 @@ async def stack(settings: Settings) -> AsyncIterator[Stack]:
     counting = CountingTransport(mock_transport)
     async with open_adapters(adapter_config(settings), transport=counting) as adapters:
         app = create_app(settings, adapters, jwks_transport=mock_transport)
-        async with app.router.lifespan_context(app):
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gateway.test") as client, \
-                    httpx.AsyncClient(transport=mock_transport, base_url=BASE) as mocks:
-                yield Stack(client=client, mocks=mocks, settings=settings, in_flight_peak=lambda: counting.peak)
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
+            ) as client,
+            httpx.AsyncClient(transport=mock_transport, base_url=BASE) as mocks,
+        ):
+            yield Stack(
+                client=client,
+                mocks=mocks,
+                settings=settings,
+                in_flight_peak=lambda: counting.peak,
+            )
 
 
 Query = Callable[[str, str | None], Awaitable[dict[str, Any]]]

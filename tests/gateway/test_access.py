@@ -11,7 +11,9 @@ if TYPE_CHECKING:
 QUERY = '{ household(fin: "%s") { id properties { id } monthlyIncomes { amount } } }'
 
 
-async def test_a_request_without_a_token_is_unauthenticated_and_calls_no_agency(stack: Stack) -> None:
+async def test_a_request_without_a_token_is_unauthenticated_and_calls_no_agency(
+    stack: Stack,
+) -> None:
     body = await stack.query(QUERY % "5ZX3K8P", None)
     assert body["data"] == {"household": None}
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
@@ -38,7 +40,9 @@ async def test_a_citizen_reads_their_own_family(stack: Stack) -> None:
     assert body["data"]["household"]["id"] == "HH-YAS-000001"
 
 
-async def test_a_citizen_asking_for_another_family_is_forbidden_after_only_the_family_lookup(stack: Stack) -> None:
+async def test_a_citizen_asking_for_another_family_is_forbidden_after_only_the_family_lookup(
+    stack: Stack,
+) -> None:
     body = await stack.query(QUERY % "3KLM9NP", stack.token("citizen", fin="5ZX3K8P"))
     assert body["data"] == {"household": None}
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"

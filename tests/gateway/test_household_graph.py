@@ -22,7 +22,9 @@ EVERYTHING = """query($fin: FIN!) { household(fin: $fin) { id
   borderCrossings { fin exitDate entryDate country } } }"""
 
 
-async def test_a_caseworker_reads_a_family_of_their_district_from_the_population_registry(stack: Stack) -> None:
+async def test_a_caseworker_reads_a_family_of_their_district_from_the_population_registry(
+    stack: Stack,
+) -> None:
     token = stack.token("caseworker", districts=("Yasamal",))
     body = await stack.query(MEMBERS, token, {"fin": HEAD})
     assert "errors" not in body
@@ -45,7 +47,9 @@ async def test_a_query_for_members_only_calls_no_other_agency(stack: Stack) -> N
         assert calls[agency] == {}, agency
 
 
-async def test_every_agency_field_answers_from_its_agency_with_money_as_strings(stack: Stack) -> None:
+async def test_every_agency_field_answers_from_its_agency_with_money_as_strings(
+    stack: Stack,
+) -> None:
     token = stack.token("caseworker", districts=("Yasamal",))
     body = await stack.query(EVERYTHING, token, {"fin": HEAD})
     assert "errors" not in body, body
@@ -55,12 +59,20 @@ async def test_every_agency_field_answers_from_its_agency_with_money_as_strings(
     assert {w["amount"] for w in wages} == {"450.00"}
     assert wages[0]["month"] == "2025-11-01" and wages[-1]["month"] == "2026-10-01"
     assert h["properties"] == [
-        {"id": "RE-0001", "purpose": "RESIDENTIAL", "address": "Şərifzadə küç. 12, mənzil 5, Bakı",
-         "share": "1.00", "value": "30000.00", "acquiredOn": "2012-05-01"}
+        {
+            "id": "RE-0001",
+            "purpose": "RESIDENTIAL",
+            "address": "Şərifzadə küç. 12, mənzil 5, Bakı",
+            "share": "1.00",
+            "value": "30000.00",
+            "acquiredOn": "2012-05-01",
+        }
     ]
     kinds = {c["kind"] for c in h["utilityCharges"]}
     assert kinds == {"ELECTRICITY", "GAS", "WATER"}
-    assert h["borderCrossings"] == [{"fin": HEAD, "exitDate": "2026-01-05", "entryDate": "2026-01-20", "country": "TR"}]
+    assert h["borderCrossings"] == [
+        {"fin": HEAD, "exitDate": "2026-01-05", "entryDate": "2026-01-20", "country": "TR"}
+    ]
 
 
 async def test_independent_agency_fields_are_fetched_at_the_same_time(stack: Stack) -> None:
@@ -104,7 +116,9 @@ async def test_malformed_agency_answers_are_reported_as_bad_responses(stack: Sta
     assert error["extensions"] == {"code": "AGENCY_BAD_RESPONSE", "agency": "tax"}
 
 
-async def test_several_families_in_one_request_cost_one_call_per_agency_operation(stack: Stack) -> None:
+async def test_several_families_in_one_request_cost_one_call_per_agency_operation(
+    stack: Stack,
+) -> None:
     token = stack.token("auditor")
     query = """{ a: household(fin: "5ZX3K8P") { monthlyIncomes { amount } properties { id } }
                  b: household(fin: "3KLM9NP") { monthlyIncomes { amount } properties { id } }
@@ -129,7 +143,9 @@ async def test_a_repeated_query_is_served_from_the_cache(stack: Stack) -> None:
 
 async def test_months_out_of_range_is_a_user_error_naming_the_argument(stack: Stack) -> None:
     token = stack.token("caseworker", districts=("Yasamal",))
-    body = await stack.query('{ household(fin: "5ZX3K8P") { monthlyIncomes(months: 0) { amount } } }', token)
+    body = await stack.query(
+        '{ household(fin: "5ZX3K8P") { monthlyIncomes(months: 0) { amount } } }', token
+    )
     [error] = body["errors"]
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert error["extensions"]["field"] == ["months"]

@@ -1,0 +1,178 @@
+"""The HTTP surface around the schema: health, metrics, limits, masking, X-Road identifiers and
+the `prod` profile's refusals."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import httpx
+import pytest
+
+from gateway.app import create_app
+from gateway.auth import InsecureConfigurationError
+from gateway.settings import Profile, Settings, SettingsError
+from schema.schema import build_schema
+
+if TYPE_CHECKING:
+    from conftest import Stack
+
+
+async def test_health_and_readiness_answer_once_started(stack: Stack) -> None:
+    assert (await stack.client.get("/healthz")).json() == {"status": "ok"}
+    assert (await stack.client.get("/readyz")).status_code == 200
+
+
+async def test_metrics_count_graphql_requests_in_prometheus_format(stack: Stack) -> None:
+    await stack.query("{ __typename }", None)
+    text = (await stack.client.get("/metrics")).text
+    assert 'vemtas_graphql_requests_total{status="200"}' in text
+
+
+async def test_an_oversized_body_is_refused_with_413_before_parsing(stack: Stack) -> None:
+    padding = "x" * (70 * 1024)
+    response = await stack.client.post(
+        "/graphql",
+        json={"query": "{ __typename }", "variables": {"pad": padding}},
+        headers={"Authorization": f"Bearer {stack.token('auditor')}"},
+    )
+    assert response.status_code == 413
+    assert all(ops == {} for ops in (await stack.calls()).values())
+
+
+async def test_queries_are_allowed_over_get(stack: Stack) -> None:
+    response = await stack.client.get("/graphql", params={"query": "{ __typename }"})
+    assert response.json() == {"data": {"__typename": "Query"}}
+
+
+async def test_too_deep_a_query_is_refused_without_agency_calls(stack: Stack) -> None:
+    deep = '{ household(fin: "5ZX3K8P") { members { person { migration { borderCrossings { fin } } } } } }'
+    nested = "{ " + "a: __typename " + " }"
+    assert (await stack.query(nested, stack.token("auditor")))["data"]
+    body = await stack.query(deep.replace("{ fin }", "{ fin " + "}"), stack.token("auditor"))
+    assert "errors" not in body  # depth 6 is fine
+    too_many_aliases = "{ " + " ".join(f"a{i}: __typename" for i in range(40)) + " }"
+    await stack.reset_calls()
+    body = await stack.query(too_many_aliases, stack.token("auditor"))
+    assert body["errors"] and body.get("data") is None
+
+
+async def test_every_agency_call_carries_the_actor_and_the_purpose_as_xroad_identifiers(
+    stack: Stack,
+) -> None:
+    token = stack.token("caseworker", sub="caseworker-77", districts=("Yasamal",))
+    await stack.query('{ household(fin: "5ZX3K8P") { properties { id } } }', token)
+    raw = (await stack.mocks.get("/_admin/calls")).json()
+    [last] = raw["property"]["GetRealEstateByOwners"]["last"]
+    assert last["userId"] == "caseworker-77"
+    assert last["issue"] == "case-review"
+    assert last["client"] == "AZ/GOV/MLSPP/vemtas"
+    ids = {c["id"] for ops in raw.values() for op in ops.values() for c in op["last"]}
+    assert len(ids) >= 2  # a new X-Road id per call
+
+
+async def test_an_unexpected_failure_is_masked_with_a_correlation_id(stack: Stack) -> None:
+    runtime = stack.client._transport.app.state.runtime  # type: ignore[attr-defined]
+
+    class Broken:
+        async def real_estate(self, *_: object) -> object:
+            raise RuntimeError("secret internals: /etc/passwd")
+
+    original = runtime.adapters.property
+    runtime.adapters.property = Broken()
+    try:
+        body = await stack.query(
+            '{ household(fin: "5ZX3K8P") { id properties { id } } }',
+            stack.token("auditor"),
+        )
+    finally:
+        runtime.adapters.property = original
+    [error] = body["errors"]
+    assert error["extensions"]["code"] == "INTERNAL"
+    assert error["extensions"]["correlationId"] in error["message"]
+    assert "secret" not in str(body) and "Traceback" not in str(body)
+    assert body["data"]["household"]["id"] == "HH-YAS-000001"
+
+
+def test_the_production_schema_hides_introspection_and_field_suggestions() -> None:
+    schema = build_schema(production=True)
+    result = schema.execute_sync("{ __schema { types { name } } }")
+    assert result.errors
+    result = schema.execute_sync('{ househol(fin: "5ZX3K8P") { id } }')
+    assert result.errors
+    assert "Did you mean" not in result.errors[0].message
+
+
+def test_the_development_schema_suggests_fields() -> None:
+    result = build_schema().execute_sync('{ househol(fin: "5ZX3K8P") { id } }')
+    assert result.errors and "Did you mean" in result.errors[0].message
+
+
+def test_prod_refuses_a_pinned_clock() -> None:
+    with pytest.raises(SettingsError, match="VEMTAS_CLOCK"):
+        Settings.from_env({"VEMTAS_PROFILE": "prod", "VEMTAS_CLOCK": "2026-11-15"})
+
+
+async def test_prod_refuses_to_start_with_the_mock_identity_provider(settings: Settings) -> None:
+    prod = replace(settings, profile=Profile.PROD, clock=None)
+    app = create_app(prod, adapters=object())  # type: ignore[arg-type]
+    with pytest.raises(InsecureConfigurationError):
+        async with app.router.lifespan_context(app):
+            pass
+
+
+def _production_jwks() -> dict[str, object]:
+    """A JWKS with a freshly made RSA key: not a development key."""
+    import base64
+
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    numbers = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key().public_numbers()
+    )
+
+    def b64(value: int) -> str:
+        raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    return {
+        "keys": [
+            {
+                "kty": "RSA",
+                "kid": "prod-1",
+                "alg": "RS256",
+                "use": "sig",
+                "n": b64(numbers.n),
+                "e": b64(numbers.e),
+            }
+        ]
+    }
+
+
+async def test_graphiql_and_introspection_are_served_in_dev_only(
+    stack: Stack, settings: Settings
+) -> None:
+    page = await stack.client.get("/graphql", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and "graphiql" in page.text.lower()
+    assert "errors" not in await stack.query("{ __schema { queryType { name } } }", None)
+
+    jwks = _production_jwks()
+    prod = replace(
+        settings,
+        profile=Profile.PROD,
+        clock=None,
+        oidc_issuer="https://idp.egov.test",
+        oidc_jwks_url="https://idp.egov.test/jwks",
+    )
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=jwks))
+    app = create_app(prod, adapters=object(), jwks_transport=transport)  # type: ignore[arg-type]
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as client,
+    ):
+        page = await client.get("/graphql", headers={"Accept": "text/html"})
+        assert "graphiql" not in page.text.lower()
+        body = (
+            await client.post("/graphql", json={"query": "{ __schema { queryType { name } } }"})
+        ).json()
+        assert body["errors"] and not body.get("data")
