@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, BinaryIO, Literal, TypeVar
 
 import orjson
 import yaml
@@ -74,6 +74,7 @@ __all__ = [
     "parse_world",
     "world_to_json",
     "world_to_yaml",
+    "write_world",
 ]
 
 Format = Literal["yaml", "json"]
@@ -1122,13 +1123,47 @@ def _yaml_sequence(out: list[str], items: list[Any], indent: str) -> None:
             out.append(f"{indent}- {_yaml_scalar(item, False)}\n")
 
 
+def _yaml_chunks(households: Iterable[Household]) -> Iterator[str]:
+    empty = True
+    for household in households:
+        if empty:
+            yield "households:\n"
+            empty = False
+        out: list[str] = []
+        _yaml_mapping(out, _household_data(household), "  ", "- ")
+        yield "".join(out)
+    if empty:
+        yield "households: []\n"
+
+
+def _json_chunks(households: Iterable[Household]) -> Iterator[bytes]:
+    yield b'{"households":['
+    separator = b""
+    for household in households:
+        yield separator + orjson.dumps(_household_data(household))
+        separator = b","
+    yield b"]}"
+
+
 def world_to_yaml(world: World) -> str:
     """The world as a YAML world file (Azerbaijani letters kept as they are)."""
-    out: list[str] = []
-    _yaml_mapping(out, world_to_data(world), "", "")
-    return "".join(out)
+    return "".join(_yaml_chunks(world.households))
 
 
 def world_to_json(world: World) -> bytes:
     """The world as a JSON world file (UTF-8 bytes, dates ``YYYY-MM-DD``, money as strings)."""
-    return orjson.dumps(world_to_data(world))
+    return b"".join(_json_chunks(world.households))
+
+
+def write_world(households: Iterable[Household], out: BinaryIO, *, fmt: Format = "yaml") -> None:
+    """Write households as a world file to a binary stream, one household at a time, so that a
+    large generated world need not be held in memory (the bytes are those of
+    :func:`world_to_yaml` encoded as UTF-8, or of :func:`world_to_json`)."""
+    if fmt == "json":
+        for chunk in _json_chunks(households):
+            out.write(chunk)
+    elif fmt == "yaml":
+        for text in _yaml_chunks(households):
+            out.write(text.encode("utf-8"))
+    else:
+        raise ValueError(f"unknown world file format {fmt!r}")

@@ -32,6 +32,8 @@ AGENCY_KEYS: tuple[str, ...] = (
     "justice",
     "agriculture",
     "telecom",
+    "bank",
+    "messaging",
 )
 
 #: How many X-Road identifier sets ``GET /_admin/calls`` keeps per agency and operation.
@@ -105,6 +107,9 @@ class MockState:
     calls: CallLog
     faults: FaultBoard
     base_url: str = "http://127.0.0.1:8100"
+    #: What the outbound agencies (``bank``, ``messaging``) keep beyond the world: their orders
+    #: and outboxes, by agency key (each module creates and reads its own entry).
+    ledgers: dict[str, object] = field(default_factory=dict)
 
     @property
     def world(self) -> World:

@@ -3,7 +3,6 @@ retries without back-off (stamina's testing mode), and a fake clock for cache fr
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field, replace
@@ -120,10 +119,3 @@ async def mocks(world: World) -> AsyncIterator[MockAgencies]:
 async def adapters(mocks: MockAgencies, clock: FakeClock) -> AsyncIterator[Adapters]:
     async with open_adapters(make_config(clock), transport=mocks.transport) as opened:
         yield opened
-
-
-def redis_url() -> str | None:
-    url = os.environ.get("VEMTAS_TEST_REDIS_URL")
-    if not url and os.environ.get("VEMTAS_TEST_REQUIRE_SERVICES") == "1":
-        pytest.fail("VEMTAS_TEST_REDIS_URL is required (VEMTAS_TEST_REQUIRE_SERVICES=1)")
-    return url

@@ -213,4 +213,4 @@ def test_the_wsdl_loader_never_fetches_remote_documents() -> None:
     from adapters.soap import _LocalFilesOnly
 
     with pytest.raises(ValueError, match="must not refer to remote documents"):
-        _LocalFilesOnly().load("http://127.0.0.1:9/evil.xsd")
+        _LocalFilesOnly().load("http://127.0.0.1:9/evil.xsd")  # type: ignore[no-untyped-call]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -85,7 +86,7 @@ class Facts:
     threshold: Decimal
 
 
-def facts(household: Household, as_of: date) -> Facts:  # noqa: C901 - one rule per line
+def facts(household: Household, as_of: date) -> Facts:
     month = as_of.replace(day=1)
     first, last = _add_months(month, -12), _add_months(month, -1)
     window = list(month_range(first, last))
@@ -240,9 +241,6 @@ def test_the_same_seed_gives_the_same_world_byte_for_byte() -> None:
 def test_a_different_seed_gives_a_different_world() -> None:
     one, other = generate_world(50, seed=1), generate_world(50, seed=2)
     assert world_to_yaml(one) != world_to_yaml(other)
-    assert {m.fin for h in one.households for m in h.members}.isdisjoint(
-        m.fin for h in other.households for m in h.members
-    ) or True
     assert [h.members[0].first_name for h in one.households] != [
         h.members[0].first_name for h in other.households
     ]
@@ -417,7 +415,10 @@ def test_each_family_has_exactly_the_refusals_and_reasons_of_its_scenario(
     for index in range(1, 13):
         household = generate_household(index, seed=index * 31, as_of=as_of, scenario=name)
         found = facts(household, as_of)
-        assert (found.refusals, found.reasons) == (expected.refusals, expected.reasons), (
+        assert (frozenset(found.refusals), frozenset(found.reasons)) == (
+            expected.refusals,
+            expected.reasons,
+        ), (
             household.id,
             found,
         )
@@ -434,7 +435,10 @@ def test_the_families_of_a_world_are_those_of_their_scenarios(world: World) -> N
     for household in world.households:
         expected = get_scenario(scenario_of(household.id, seed=7))
         found = facts(household, DEFAULT_AS_OF)
-        assert (found.refusals, found.reasons) == (expected.refusals, expected.reasons)
+        assert (frozenset(found.refusals), frozenset(found.reasons)) == (
+            expected.refusals,
+            expected.reasons,
+        )
 
 
 def _members(name: str, count: int = 10) -> list[tuple[Household, list[Member]]]:
@@ -465,7 +469,9 @@ def _members(name: str, count: int = 10) -> list[tuple[Household, list[Member]]]
         ("student", lambda m: m.student is not None and m.student.full_time),
     ],
 )
-def test_each_not_counted_or_special_member_is_there(name: str, has_it) -> None:
+def test_each_not_counted_or_special_member_is_there(
+    name: str, has_it: Callable[[Member], bool]
+) -> None:
     for household, members in _members(name):
         assert any(has_it(m) for m in members), household.id
 
@@ -504,7 +510,9 @@ def test_a_child_under_one_is_under_one_on_the_first_day_of_the_period() -> None
         ("no_property_records", lambda h: not any(m.properties for m in h.members)),
     ],
 )
-def test_some_families_are_unknown_to_an_agency(name: str, has_no_record) -> None:
+def test_some_families_are_unknown_to_an_agency(
+    name: str, has_no_record: Callable[[Household], bool]
+) -> None:
     for household, _ in _members(name):
         assert has_no_record(household), household.id
 

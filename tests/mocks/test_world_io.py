@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -103,7 +104,9 @@ def test_reads_the_example_of_the_world_format() -> None:
 
 @pytest.mark.parametrize("to_text", [world_to_yaml, world_to_json], ids=["yaml", "json"])
 @pytest.mark.parametrize("source", ["example", "base"])
-def test_writing_and_reading_gives_the_same_world_and_the_same_bytes(to_text, source) -> None:
+def test_writing_and_reading_gives_the_same_world_and_the_same_bytes(
+    to_text: Callable[[World], str | bytes], source: str
+) -> None:
     world = load_world(EXAMPLE) if source == "example" else parse_world(BASE)
     written = to_text(world)
     again = parse_world(written)
@@ -537,7 +540,7 @@ def test_json_money_as_a_number_is_refused_unless_it_is_a_whole_number() -> None
 
 
 def test_a_missing_file_is_reported_with_its_path(tmp_path: Path) -> None:
-    with pytest.raises(WorldError, match="nowhere.yaml: cannot read"):
+    with pytest.raises(WorldError, match=r"nowhere\.yaml: cannot read"):
         load_world(tmp_path / "nowhere.yaml")
 
 
