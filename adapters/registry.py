@@ -18,9 +18,11 @@ from dataclasses import dataclass
 
 import httpx
 
+from adapters import bank, messaging
 from adapters.agency import AgencyCore
 from adapters.agriculture import AgricultureAdapter
 from adapters.agriculture.client import AgricultureClient
+from adapters.bank import Bank
 from adapters.base import AdapterConfig
 from adapters.cache import AnswerCache
 from adapters.conscription import ConscriptionAdapter
@@ -34,6 +36,7 @@ from adapters.employment.client import EmploymentClient
 from adapters.http import RestClient, network_transport, open_http_client
 from adapters.justice import JusticeAdapter
 from adapters.justice import client as justice_client
+from adapters.messaging import Messenger
 from adapters.migration import MigrationAdapter
 from adapters.migration import client as migration_client
 from adapters.population import PopulationAdapter
@@ -81,6 +84,7 @@ AGENCIES = (
     "agriculture",
     "telecom",
 )
+OUTBOUND_AGENCIES = ("bank", "messaging")
 
 
 @dataclass
@@ -101,6 +105,8 @@ class Adapters:
     justice: JusticeAdapter
     agriculture: AgricultureAdapter
     telecom: TelecomAdapter
+    bank: Bank
+    messaging: Messenger
     cache: AnswerCache
 
     def breaker(self, agency: str) -> CircuitBreaker:
@@ -176,5 +182,7 @@ async def open_adapters(
                 core("agriculture"), AgricultureClient(rest("agriculture"))
             ),
             telecom=TelecomAdapter(core("telecom"), TelecomClient(rest("telecom"))),
+            bank=bank.build(config, http("bank")[0]),
+            messaging=messaging.build(config, http("messaging")[0]),
             cache=cache,
         )

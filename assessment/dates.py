@@ -25,6 +25,7 @@ def add_months(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, last))
 
 
+@lru_cache(maxsize=4096)
 def month_end(day: date) -> date:
     """The last day of ``day``'s month."""
     return add_months(month_start(day), 1) - timedelta(days=1)

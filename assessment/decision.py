@@ -14,8 +14,6 @@ from typing import Any
 
 from assessment import rules
 from assessment.facts import (
-    HOUSEHOLD_INPUTS,
-    MEMBER_INPUTS,
     Evidence,
     FamilyFacts,
     MissingInput,
@@ -111,23 +109,13 @@ class InsufficientData:
     application_date: date
 
 
+_REASON_ORDER = (*REFUSAL_ORDER, *QUALIFYING_ORDER)
+_REASONS = {code: Reason(code, REASONS[code].kind, REASONS[code].reference) for code in ReasonCode}
+
+
 def rules_version(legislation: Legislation) -> str:
     """The engine version and a digest of the parameter files it read."""
     return f"{ENGINE_VERSION}+parameters.{legislation.digest[:12]}"
-
-
-def _evidence(facts: FamilyFacts) -> tuple[Evidence, ...]:
-    found: set[Evidence] = set(facts.evidence)
-    for name in HOUSEHOLD_INPUTS.values():
-        evidence = getattr(facts, name).evidence
-        if evidence is not None:
-            found.add(evidence)
-    for member in facts.members:
-        for name in MEMBER_INPUTS.values():
-            evidence = getattr(member, name).evidence
-            if evidence is not None:
-                found.add(evidence)
-    return tuple(sorted(found))
 
 
 def _missing_key(item: MissingInput) -> tuple[str, str]:
@@ -221,17 +209,12 @@ def _assess(
     ]
     findings = refusal_findings + qualifying_findings
     holding = {f.code for f in findings if f.holds}
-    reasons = tuple(
-        Reason(code, REASONS[code].kind, REASONS[code].reference)
-        for code in (*REFUSAL_ORDER, *QUALIFYING_ORDER)
-        if code in holding
-    )
-    used: dict[str, ParameterValue[Any]] = {}
-    for parameter in (*window.parameters, *income.parameters):
-        used[parameter.name] = parameter
-    for finding in findings:
-        for parameter in finding.parameters:
-            used[parameter.name] = parameter
+    reasons = tuple(_REASONS[code] for code in _REASON_ORDER if code in holding)
+    used: dict[str, ParameterValue[Any]] = {
+        parameter.name: parameter
+        for group in (window.parameters, income.parameters, *(f.parameters for f in findings))
+        for parameter in group
+    }
 
     granted = not any(f.holds for f in refusal_findings)
     threshold = rules.threshold(counting, parameters)
@@ -276,7 +259,7 @@ def _assess(
         reasons=reasons,
         calculation=calculation,
         parameters=tuple(used[name] for name in sorted(used)),
-        evidence=_evidence(facts),
+        evidence=facts.all_evidence,
         rules_version=rules_version(legislation),
         decided_at=decided_at,
         application_date=on,

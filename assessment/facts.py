@@ -20,11 +20,11 @@ open-ended.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, ClassVar, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -99,33 +99,48 @@ class UnknownFactError(LookupError):
     """The value of an unknown fact was read (the engine checks before it reads)."""
 
 
-@dataclass(frozen=True, slots=True)
 class Fact(Generic[T]):
-    """A fact from one agency answer: known (with its evidence) or unknown.
+    """A fact from one agency answer: :class:`Known` (with its evidence) or :class:`Unknown`.
 
-    Build with :meth:`known` or :meth:`unknown`; read :attr:`value` only when :attr:`is_known`.
+    Build with :meth:`Fact.known` or :meth:`Fact.unknown`; read :attr:`value` only when
+    :attr:`is_known` (reading an unknown fact's value raises :class:`UnknownFactError`).
     """
 
-    is_known: bool
-    _value: T | None = None
-    evidence: Evidence | None = None
+    __slots__ = ()
+    is_known: ClassVar[bool] = False
+
+    @property
+    def value(self) -> T:
+        raise UnknownFactError("the value of an unknown fact was read")
+
+    @property
+    def evidence(self) -> Evidence | None:
+        return None
 
     @staticmethod
     def known(value: T, evidence: Evidence | None = None) -> Fact[T]:
-        return Fact(True, value, evidence)
+        return Known(value, evidence)
 
     @staticmethod
     def unknown() -> Fact[Any]:
         return _UNKNOWN
 
-    @property
-    def value(self) -> T:
-        if not self.is_known:
-            raise UnknownFactError("the value of an unknown fact was read")
-        return cast(T, self._value)
+
+@dataclass(frozen=True, slots=True)
+class Known(Fact[T]):
+    """A fact the agency answered (an empty answer included)."""
+
+    value: T  # a stored value where the base property raises
+    evidence: Evidence | None = None
+    is_known: ClassVar[bool] = True
 
 
-_UNKNOWN: Fact[Any] = Fact(False)
+@dataclass(frozen=True, slots=True)
+class Unknown(Fact[Any]):
+    """A fact the agency did not answer, or answered with nothing usable."""
+
+
+_UNKNOWN: Fact[Any] = Unknown()
 
 
 class Relation(StrEnum):
@@ -325,9 +340,20 @@ class MemberFacts:
     scholarships: Fact[tuple[MonthlyIncome, ...]]
     alimony: Fact[tuple[MonthlyIncome, ...]]
 
+    # Derived at construction: the inputs no agency answered (usually none), so that the rules
+    # check known-ness with one set lookup.
+    unknown: frozenset[Input] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        unknown = frozenset(
+            item for item, name in MEMBER_INPUTS.items() if not getattr(self, name).is_known
+        )
+        object.__setattr__(self, "unknown", unknown)
+
     def fact(self, item: Input) -> Fact[Any]:
         """The member's fact for ``item`` (``KeyError`` for a household-level input)."""
-        return cast(Fact[Any], getattr(self, MEMBER_INPUTS[item]))
+        found: Fact[Any] = getattr(self, MEMBER_INPUTS[item])
+        return found
 
 
 # Which MemberFacts attribute holds each per-member input.
@@ -381,10 +407,22 @@ class FamilyFacts:
     water: Fact[tuple[MonthlyCharge, ...]]
     declared_members: tuple[str, ...] | None = None
     evidence: tuple[Evidence, ...] = ()
+    # Derived at construction: every agency answer behind these facts, once each, sorted.
+    all_evidence: tuple[Evidence, ...] = field(init=False, repr=False, compare=False)
+    # Derived at construction: every fact is known (the rules then skip their checks).
+    complete: bool = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "all_evidence", _all_evidence(self))
+        complete = all(not m.unknown for m in self.members) and all(
+            getattr(self, name).is_known for name in HOUSEHOLD_INPUTS.values()
+        )
+        object.__setattr__(self, "complete", complete)
 
     def household_fact(self, item: Input) -> Fact[tuple[MonthlyCharge, ...]]:
         """The household-level fact for a ``utilities.*`` input."""
-        return cast(Fact[tuple[MonthlyCharge, ...]], getattr(self, HOUSEHOLD_INPUTS[item]))
+        found: Fact[tuple[MonthlyCharge, ...]] = getattr(self, HOUSEHOLD_INPUTS[item])
+        return found
 
 
 HOUSEHOLD_INPUTS: dict[Input, str] = {
@@ -404,3 +442,24 @@ class MissingInput:
     @property
     def agency(self) -> Agency:
         return self.input.agency
+
+
+def _evidence_key(evidence: Evidence) -> tuple[str, str, datetime, str]:
+    return (evidence.agency, evidence.operation, evidence.fetched_at, evidence.digest)
+
+
+def _all_evidence(facts: FamilyFacts) -> tuple[Evidence, ...]:
+    # Facts from one answer share one Evidence object: collapse by identity first (cheap),
+    # then by value.
+    found: dict[int, Evidence] = {id(e): e for e in facts.evidence}
+    for name in HOUSEHOLD_INPUTS.values():
+        evidence = getattr(facts, name).evidence
+        if evidence is not None:
+            found[id(evidence)] = evidence
+    for member in facts.members:
+        for name in MEMBER_INPUTS.values():
+            evidence = getattr(member, name).evidence
+            if evidence is not None:
+                found[id(evidence)] = evidence
+    unique = {_evidence_key(e): e for e in found.values()}
+    return tuple(unique[key] for key in sorted(unique))

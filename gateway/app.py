@@ -12,7 +12,8 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from datetime import time as time_of_day
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -69,6 +70,13 @@ class Runtime:
     def today(self) -> date:
         return self.settings.clock or datetime.now(BAKU).date()
 
+    def now(self) -> datetime:
+        """The request's time (aware); midnight UTC of the pinned day when the clock is pinned,
+        so that dry-run decisions and their evidence are the same on every run."""
+        if self.settings.clock is not None:
+            return datetime.combine(self.settings.clock, time_of_day(0), tzinfo=UTC)
+        return datetime.now(UTC)
+
 
 class GatewayGraphQL(GraphQL[RequestContext, None]):
     def __init__(self, runtime: Runtime, **kwargs: Any) -> None:
@@ -96,6 +104,7 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
         return RequestContext(
             adapters=runtime.adapters,
             today=runtime.today(),
+            now=runtime.now(),
             principal=principal,
             auth_failure=failure,
             correlation_id=correlation_id,

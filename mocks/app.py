@@ -21,11 +21,13 @@ from starlette.routing import BaseRoute, Mount
 from mocks.admin import admin_routes
 from mocks.agencies import (
     agriculture,
+    bank,
     conscription,
     disability,
     education,
     employment,
     justice,
+    messaging,
     migration,
     population,
     property,
@@ -55,6 +57,8 @@ AGENCIES: Sequence[ModuleType] = (
     justice,
     agriculture,
     telecom,
+    bank,
+    messaging,
 )
 assert tuple(m.KEY for m in AGENCIES) == AGENCY_KEYS
 
@@ -95,6 +99,9 @@ def create_mock_app(
         routes.extend(agency.routes(state))
     routes.extend(_identity_routes(base_url, dev))
     if dev:
+        # the outbound agencies' own controls (orders, outbox) come before the shared mount
+        routes.extend(bank.admin_routes(state))
+        routes.extend(messaging.admin_routes(state))
         routes.extend(admin_routes(state))
     app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
     app.state.mock = state

@@ -68,6 +68,7 @@ from mocks.world import (
     VehicleRole,
     World,
 )
+from mocks.world_io import paused_gc
 
 __all__ = [
     "DEFAULT_AS_OF",
@@ -79,6 +80,7 @@ __all__ = [
     "generate_world",
     "get_scenario",
     "household_id",
+    "iter_households",
     "scenario_for",
     "scenario_of",
 ]
@@ -461,6 +463,7 @@ class _Family:
 
     def __init__(self, index: int, seed: int, as_of: date) -> None:
         self.rng = random.Random(f"vemtas-world:{seed}:{index}")  # noqa: S311
+        self.random = self.rng.random
         self.index = index
         self.keys = _keys(seed)
         self.as_of = as_of
@@ -484,14 +487,15 @@ class _Family:
         self.allow_utilities = True
 
     # --- random helpers ---
+    # random() is one C call; randint() is several Python frames, and this is the hot path
     def between(self, low: int, high: int) -> int:
-        return self.rng.randint(low, high)
+        return low + int(self.random() * (high - low + 1))
 
     def chance(self, p: float) -> bool:
-        return self.rng.random() < p
+        return self.random() < p
 
     def pick(self, items: tuple[str, ...]) -> str:
-        return items[self.rng.randrange(len(items))]
+        return items[int(self.random() * len(items))]
 
     def days_ago(self, low: int, high: int) -> date:
         return self.as_of - timedelta(days=self.between(low, high))
@@ -1202,21 +1206,19 @@ def _member_foreigner(f: _Family) -> None:
     country = f.pick(tuple(names.FOREIGN_NAMES))
     first_names, surnames = names.FOREIGN_NAMES[country]
     if spouse.get("disability") is None:
-        spouse.update(
-            first_name=f.pick(first_names),
-            last_name=f.pick(surnames),
-            patronymic=None,
-            citizenship=country,
-        )
+        foreigner = spouse
         f.workers.append((spouse, "job"))
-    else:  # the disabled spouse must stay counted: the foreigner is the head's daughter-in-law
-        spouse_of_son = f.person(Relation.OTHER, Sex.F, f.between(20, 35))
-        spouse_of_son.update(
-            first_name=f.pick(first_names),
-            last_name=f.pick(surnames),
-            patronymic=None,
-            citizenship=country,
-        )
+    else:  # the disabled spouse must stay counted: the foreigner is the son's wife
+        foreigner = f.person(Relation.OTHER, Sex.F, f.between(20, 35))
+    foreigner.update(
+        first_name=f.pick(first_names),
+        last_name=f.pick(surnames),
+        patronymic=None,
+        citizenship=country,
+    )
+    if "email" in foreigner:
+        number = f.index * _MEMBERS_PER_HOUSEHOLD + f.members.index(foreigner)
+        foreigner["email"] = f.email(foreigner["first_name"], foreigner["last_name"], number)
     _finish(f)
 
 
@@ -1295,8 +1297,10 @@ def _purchases_above_limit(f: _Family) -> None:
     limit = f.living_wage * _PURCHASES_LIMIT_MULTIPLE
     value = limit * f.between(150, 400) // 100 // 10000 * 10000
     purpose = PropertyPurpose.GARDEN if f.chance(0.5) else PropertyPurpose.LAND
-    area = "Abşeron" if f.city == "Bakı" else f.city
-    plot = f"{f.pick(names.VILLAGES)} kəndi, sahə {f.between(1, 400)}, {area}"
+    if f.city == "Bakı":
+        plot = f"{f.pick(names.VILLAGES)} qəs., bağ sahəsi {f.between(1, 400)}, Bakı"
+    else:
+        plot = f"{f.city} r., torpaq sahəsi {f.between(1, 400)}"
     head["properties"].append(
         RealEstate(f.property_id(), purpose, plot, Decimal(1), f.in_window(), _money(value))
     )
@@ -1453,4 +1457,5 @@ def generate_world(households: int, seed: int, *, as_of: date | None = None) -> 
     around. Household ``i`` (1-based) has an id ending in ``i`` and was built for scenario
     :func:`scenario_for(i, seed) <scenario_for>`.
     """
-    return World(tuple(iter_households(households, seed, as_of or DEFAULT_AS_OF)))
+    with paused_gc():
+        return World(tuple(iter_households(households, seed, as_of or DEFAULT_AS_OF)))

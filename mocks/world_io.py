@@ -21,9 +21,11 @@ Writing (:func:`world_to_yaml`, :func:`world_to_json`) is the exact inverse of r
 
 from __future__ import annotations
 
+import gc
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -218,13 +220,16 @@ def _read_yaml(text: str | bytes) -> Any:
         raise WorldError(f"invalid YAML: {exc}") from None
 
 
-def _pairs_to_mapping(pairs: list[tuple[str, Any]]) -> _Mapping:
-    data = _Mapping()
+def _pairs_to_mapping(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    data = dict(pairs)
+    if len(data) == len(pairs):
+        return data
+    marked = _Mapping()  # a key appeared twice: remember which, validation names its place
     for key, value in pairs:
-        if key in data:
-            data.duplicates.append((key, None))
-        data[key] = value
-    return data
+        if key in marked:
+            marked.duplicates.append((key, None))
+        marked[key] = value
+    return marked
 
 
 def _refuse_constant(name: str) -> Any:
@@ -279,9 +284,9 @@ def _mapping(
         key, line = duplicates[0]
         at = f" (line {line})" if line else ""
         raise _err(where, _join(path, key), f"duplicate key{at}")
-    for key in value:
-        if key not in allowed:
-            raise _err(where, _join(path, key), "unknown key")
+    if not value.keys() <= allowed:
+        unknown = next(key for key in value if key not in allowed)
+        raise _err(where, _join(path, unknown), "unknown key")
     for key in required:
         if key not in value:
             raise _err(where, _join(path, key), "required field missing")
@@ -401,12 +406,16 @@ def _bool(value: Any, where: str, path: str) -> bool:
 _E = TypeVar("_E", bound=StrEnum)
 
 
+_ENUM_VALUES: dict[type[StrEnum], dict[str, StrEnum]] = {}
+
+
 def _enum(value: Any, kind: type[_E], where: str, path: str) -> _E:
-    if isinstance(value, str):
-        try:
-            return kind(value)
-        except ValueError:
-            pass
+    values = _ENUM_VALUES.get(kind)
+    if values is None:
+        values = _ENUM_VALUES[kind] = {member.value: member for member in kind}
+    found = values.get(value) if isinstance(value, str) else None
+    if found is not None:
+        return found  # type: ignore[return-value]  # the member of ``kind`` itself
     choices = ", ".join(member.value for member in kind)
     raise _err(where, path, f"not one of {choices}: {_show(value)}")
 
@@ -696,68 +705,80 @@ def _dates(value: Any, where: str, path: str) -> tuple[date, ...]:
     )
 
 
+def _country(value: Any, where: str, path: str) -> str | None:
+    return _opt_text(
+        value, where, path, pattern=COUNTRY_PATTERN, what="an ISO 3166 alpha-2 country code"
+    )
+
+
+def _phone(value: Any, where: str, path: str) -> str | None:
+    what = "a +994 mobile number (+994, operator 10/50/51/55/60/70/77/99, 7 digits)"
+    return _opt_text(value, where, path, pattern=PHONE_PATTERN, what=what)
+
+
+def _email(value: Any, where: str, path: str) -> str | None:
+    return _opt_text(value, where, path, pattern=EMAIL_PATTERN, what="an e-mail address")
+
+
+def _patronymic(value: Any, where: str, path: str) -> str | None:
+    return _opt_text(value, where, path, max_length=100)
+
+
+# optional member fields: file key (= Member attribute) -> reader; absent ones keep defaults
+_MEMBER_OPTIONAL: dict[str, Callable[[Any, str, str], Any]] = {
+    "patronymic": _patronymic,
+    "citizenship": _country,
+    "phone": _phone,
+    "email": _email,
+    "wanted": _bool,
+    "died_on": _opt_date,
+    "missing": _bool,
+    "lives_abroad": _bool,
+    "in_state_care": _bool,
+    "imprisoned": _period,
+    "conscript": _period,
+    "disability": _disability,
+    "student": _study,
+    "contracts": _contracts,
+    "entrepreneur": _entrepreneur,
+    "jobseeker": _jobseeker,
+    "job_offers_refused": _dates,
+    "income": _income,
+    "properties": _properties,
+    "vehicles": _vehicles,
+    "border_crossings": _crossings,
+    "telecom": _streams,
+    "agriculture": _agriculture,
+    "tsa_assignments": _tsa,
+    "false_information_found_on": _opt_date,
+}
+
+
 def _member(data: Mapping[str, Any], where: str, fin: str) -> Member:
-    g = data.get
-    birth = _date(data["birth_date"], where, "birth_date")
-    died = _opt_date(g("died_on"), where, "died_on")
-    if died is not None and died < birth:
-        raise _err(where, "died_on", f"{died.isoformat()} is before birth_date {birth.isoformat()}")
-    return Member(
-        fin=fin,
-        id_card=_text(
+    fields: dict[str, Any] = {
+        "fin": fin,
+        "id_card": _text(
             data["id_card"],
             where,
             "id_card",
             pattern=ID_CARD_PATTERN,
             what="an ID card number (AA and 7 digits)",
         ),
-        first_name=_text(data["first_name"], where, "first_name", max_length=100),
-        last_name=_text(data["last_name"], where, "last_name", max_length=100),
-        birth_date=birth,
-        sex=_enum(data["sex"], Sex, where, "sex"),
-        relation=_enum(data["relation"], Relation, where, "relation"),
-        patronymic=_opt_text(g("patronymic"), where, "patronymic", max_length=100),
-        citizenship=_opt_text(
-            g("citizenship", "AZ"),
-            where,
-            "citizenship",
-            pattern=COUNTRY_PATTERN,
-            what="an ISO 3166 alpha-2 country code",
-        ),
-        phone=_opt_text(
-            g("phone"),
-            where,
-            "phone",
-            pattern=PHONE_PATTERN,
-            what="a +994 mobile number (+994, operator 10/50/51/55/60/70/77/99, 7 digits)",
-        ),
-        email=_opt_text(
-            g("email"), where, "email", pattern=EMAIL_PATTERN, what="an e-mail address"
-        ),
-        wanted=_bool(g("wanted", False), where, "wanted"),
-        died_on=died,
-        missing=_bool(g("missing", False), where, "missing"),
-        lives_abroad=_bool(g("lives_abroad", False), where, "lives_abroad"),
-        in_state_care=_bool(g("in_state_care", False), where, "in_state_care"),
-        imprisoned=_period(g("imprisoned"), where, "imprisoned"),
-        conscript=_period(g("conscript"), where, "conscript"),
-        disability=_disability(g("disability"), where, "disability"),
-        student=_study(g("student"), where, "student"),
-        contracts=_contracts(g("contracts"), where, "contracts"),
-        entrepreneur=_entrepreneur(g("entrepreneur"), where, "entrepreneur"),
-        jobseeker=_jobseeker(g("jobseeker"), where, "jobseeker"),
-        job_offers_refused=_dates(g("job_offers_refused"), where, "job_offers_refused"),
-        income=_income(g("income"), where, "income"),
-        properties=_properties(g("properties"), where, "properties"),
-        vehicles=_vehicles(g("vehicles"), where, "vehicles"),
-        border_crossings=_crossings(g("border_crossings"), where, "border_crossings"),
-        telecom=_streams(g("telecom"), where, "telecom"),
-        agriculture=_agriculture(g("agriculture"), where, "agriculture"),
-        tsa_assignments=_tsa(g("tsa_assignments"), where, "tsa_assignments"),
-        false_information_found_on=_opt_date(
-            g("false_information_found_on"), where, "false_information_found_on"
-        ),
-    )
+        "first_name": _text(data["first_name"], where, "first_name", max_length=100),
+        "last_name": _text(data["last_name"], where, "last_name", max_length=100),
+        "birth_date": _date(data["birth_date"], where, "birth_date"),
+        "sex": _enum(data["sex"], Sex, where, "sex"),
+        "relation": _enum(data["relation"], Relation, where, "relation"),
+    }
+    for key, value in data.items():
+        read = _MEMBER_OPTIONAL.get(key)
+        if read is not None:
+            fields[key] = read(value, where, key)
+    died = fields.get("died_on")
+    birth = fields["birth_date"]
+    if died is not None and died < birth:
+        raise _err(where, "died_on", f"{died.isoformat()} is before birth_date {birth.isoformat()}")
+    return Member(**fields)
 
 
 def _utilities(value: Any, where: str) -> Utilities:
@@ -848,6 +869,19 @@ def _household(index: int, value: Any, seen: _Seen) -> Household:
     )
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building millions of acyclic objects (a large
+    world), which otherwise rescans them again and again; restored afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _world(data: Any) -> World:
     top = _mapping(data, "", "", frozenset({"households"}), ("households",))
     seen = _Seen()
@@ -874,13 +908,11 @@ def parse_world(text: str | bytes, *, fmt: Format | None = None) -> World:
         )
         starts_json = head.startswith("{") if isinstance(head, str) else head.startswith(b"{")
         fmt = "json" if starts_json else "yaml"
-    if fmt == "json":
-        data = _read_json(text)
-    elif fmt == "yaml":
-        data = _read_yaml(text)
-    else:
+    if fmt not in ("json", "yaml"):
         raise ValueError(f"unknown world file format {fmt!r}")
-    return _world(data)
+    with paused_gc():
+        data = _read_json(text) if fmt == "json" else _read_yaml(text)
+        return _world(data)
 
 
 def load_world(path: str | Path) -> World:
@@ -1062,6 +1094,7 @@ def world_to_data(world: World) -> dict[str, Any]:
 # double-quoted strings (valid YAML double-quoted scalars) everywhere else.
 _PLAIN_BLOCK = re.compile(r"[^\W\d_][\w .,'()/-]*(?<! )")
 _PLAIN_FLOW = re.compile(r"[^\W\d_][\w .'()/-]*(?<! )")
+_YAML_BLOCK_ITEMS = frozenset({"households", "members"})  # one field per line, always
 _YAML_WORDS = frozenset({"y", "yes", "n", "no", "true", "false", "on", "off", "null"})
 
 
@@ -1098,7 +1131,10 @@ def _yaml_flow(value: dict[str, Any] | list[Any]) -> str:
 def _yaml_mapping(out: list[str], data: dict[str, Any], indent: str, first: str) -> None:
     prefix = first
     for key, value in data.items():
-        if isinstance(value, dict | list) and not _yaml_leaf(value):
+        if isinstance(value, list) and value and key in _YAML_BLOCK_ITEMS:
+            out.append(f"{prefix}{key}:\n")
+            _yaml_sequence(out, value, indent, block=True)
+        elif isinstance(value, dict | list) and not _yaml_leaf(value):
             out.append(f"{prefix}{key}:\n")
             if isinstance(value, dict):
                 _yaml_mapping(out, value, indent + "  ", indent + "  ")
@@ -1111,9 +1147,9 @@ def _yaml_mapping(out: list[str], data: dict[str, Any], indent: str, first: str)
         prefix = indent
 
 
-def _yaml_sequence(out: list[str], items: list[Any], indent: str) -> None:
+def _yaml_sequence(out: list[str], items: list[Any], indent: str, block: bool = False) -> None:
     for item in items:
-        if isinstance(item, dict | list) and _yaml_leaf(item):
+        if isinstance(item, dict | list) and _yaml_leaf(item) and not block:
             out.append(f"{indent}- {_yaml_flow(item)}\n")
         elif isinstance(item, dict):
             _yaml_mapping(out, item, indent + "  ", indent + "- ")

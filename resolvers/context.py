@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from strawberry.dataloader import DataLoader
@@ -14,15 +14,27 @@ from strawberry.dataloader import DataLoader
 from adapters.base import CallContext
 from adapters.errors import AgencyError
 from adapters.records import (
+    AssignmentRecord,
     BorderCrossingRecord,
+    CivilStatusRecord,
+    ContractRecord,
+    DisabilityRecord,
     FamilyRecord,
+    FarmerRecord,
+    FindingRecord,
+    JobseekerRecord,
     MonthlyIncomeRecord,
     PersonRecord,
     RealEstateRecord,
+    RefusedOfferRecord,
     ResidenceStatusRecord,
+    SentenceRecord,
+    ServiceRecord,
+    StudyRecord,
     TaxpayerRecord,
     UtilityChargeRecord,
     UtilityKind,
+    VehicleRecord,
 )
 from resolvers.errors import Unauthenticated
 from resolvers.loaders import LoaderRegistry, batch_loader
@@ -38,6 +50,10 @@ def _none(_: object) -> None:
 
 def _empty(_: object) -> tuple[()]:
     return ()
+
+
+def _false(_: object) -> bool:
+    return False
 
 
 # the purpose stated on every agency call (X-Road issue) when no application is in play
@@ -60,6 +76,9 @@ class RequestContext:
     request: Any = None
     response: Any = None
     loaders: LoaderRegistry = field(default_factory=LoaderRegistry)
+    # When this request is served (timezone-aware): stamps agency evidence and dry-run decisions.
+    # The composition root pins it to midnight UTC of VEMTAS_CLOCK in dev (reproducible).
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     # --- who, and why --------------------------------------------------------------------------
 
@@ -154,6 +173,157 @@ class RequestContext:
             "migration.border_crossings",
             (),
             lambda k: a.border_crossings(k, self.call_context()),
+            _empty,
+        )
+
+    # --- the other agencies' operations (the means test reads them; resolvers/facts.py) -------
+
+    def vehicles(self) -> DataLoader[str, tuple[VehicleRecord, ...]]:
+        a = self.adapters.vehicles
+        return self._loader(
+            "vehicles.vehicles", (), lambda k: a.vehicles(k, self.call_context()), _empty
+        )
+
+    def contracts(self) -> DataLoader[str, tuple[ContractRecord, ...]]:
+        a = self.adapters.social_insurance
+        return self._loader(
+            "social_insurance.contracts",
+            (),
+            lambda k: a.contracts(k, self.call_context()),
+            _empty,
+        )
+
+    def social_insurance_payments(
+        self, first: date, last: date
+    ) -> DataLoader[str, tuple[MonthlyIncomeRecord, ...]]:
+        a = self.adapters.social_insurance
+        return self._loader(
+            "social_insurance.payments",
+            (first, last),
+            lambda k: a.payments(k, first, last, self.call_context()),
+            _empty,
+        )
+
+    def assignments(self) -> DataLoader[str, tuple[AssignmentRecord, ...]]:
+        a = self.adapters.social_insurance
+        return self._loader(
+            "social_insurance.assignments",
+            (),
+            lambda k: a.assignments(k, self.call_context()),
+            _empty,
+        )
+
+    def findings(self) -> DataLoader[str, FindingRecord | None]:
+        a = self.adapters.social_insurance
+        return self._loader(
+            "social_insurance.findings", (), lambda k: a.findings(k, self.call_context()), _none
+        )
+
+    def state_care(self) -> DataLoader[str, bool]:
+        a = self.adapters.social_insurance
+        return self._loader(
+            "social_insurance.state_care",
+            (),
+            lambda k: a.state_care(k, self.call_context()),
+            _false,
+        )
+
+    def disabilities(self) -> DataLoader[str, DisabilityRecord | None]:
+        a = self.adapters.disability
+        return self._loader(
+            "disability.disabilities",
+            (),
+            lambda k: a.disabilities(k, self.call_context()),
+            _none,
+        )
+
+    def jobseekers(self) -> DataLoader[str, JobseekerRecord | None]:
+        a = self.adapters.employment
+        return self._loader(
+            "employment.jobseekers", (), lambda k: a.jobseekers(k, self.call_context()), _none
+        )
+
+    def insurance_payments(
+        self, first: date, last: date
+    ) -> DataLoader[str, tuple[MonthlyIncomeRecord, ...]]:
+        a = self.adapters.employment
+        return self._loader(
+            "employment.insurance_payments",
+            (first, last),
+            lambda k: a.insurance_payments(k, first, last, self.call_context()),
+            _empty,
+        )
+
+    def refused_offers(self) -> DataLoader[str, tuple[RefusedOfferRecord, ...]]:
+        a = self.adapters.employment
+        return self._loader(
+            "employment.refused_offers",
+            (),
+            lambda k: a.refused_offers(k, self.call_context()),
+            _empty,
+        )
+
+    def studies(self) -> DataLoader[str, tuple[StudyRecord, ...]]:
+        a = self.adapters.education
+        return self._loader(
+            "education.studies", (), lambda k: a.studies(k, self.call_context()), _empty
+        )
+
+    def scholarships(
+        self, first: date, last: date
+    ) -> DataLoader[str, tuple[MonthlyIncomeRecord, ...]]:
+        a = self.adapters.education
+        return self._loader(
+            "education.scholarships",
+            (first, last),
+            lambda k: a.scholarships(k, first, last, self.call_context()),
+            _empty,
+        )
+
+    def active_service(self) -> DataLoader[str, tuple[ServiceRecord, ...]]:
+        a = self.adapters.conscription
+        return self._loader(
+            "conscription.active_service",
+            (),
+            lambda k: a.active_service(k, self.call_context()),
+            _empty,
+        )
+
+    def sentences(self) -> DataLoader[str, tuple[SentenceRecord, ...]]:
+        a = self.adapters.justice
+        return self._loader(
+            "justice.sentences", (), lambda k: a.sentences(k, self.call_context()), _empty
+        )
+
+    def civil_status(self) -> DataLoader[str, CivilStatusRecord | None]:
+        a = self.adapters.justice
+        return self._loader(
+            "justice.civil_status", (), lambda k: a.civil_status(k, self.call_context()), _none
+        )
+
+    def alimony(self, first: date, last: date) -> DataLoader[str, tuple[MonthlyIncomeRecord, ...]]:
+        a = self.adapters.justice
+        return self._loader(
+            "justice.alimony",
+            (first, last),
+            lambda k: a.alimony(k, first, last, self.call_context()),
+            _empty,
+        )
+
+    def farmers(self) -> DataLoader[str, FarmerRecord | None]:
+        a = self.adapters.agriculture
+        return self._loader(
+            "agriculture.farmers", (), lambda k: a.farmers(k, self.call_context()), _none
+        )
+
+    def telecom_charges(
+        self, first: date, last: date
+    ) -> DataLoader[str, tuple[UtilityChargeRecord, ...]]:
+        a = self.adapters.telecom
+        return self._loader(
+            "telecom.charges",
+            (first, last),
+            lambda k: a.charges(k, first, last, self.call_context()),
             _empty,
         )
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import strawberry
 
+from resolvers import eligibility as el
 from resolvers import households as uc
+from schema.decision import MeansTestParameters
 from schema.scalars import FIN
 from schema.types import Household, Info, Person, uc_person
 
@@ -19,3 +23,10 @@ class Query:
     @strawberry.field(description="A person from the population registry")
     async def person(self, info: Info, fin: FIN) -> Person | None:
         return await uc_person(info, fin)
+
+    @strawberry.field(
+        description="The means-test parameters in force on a day, each with its status "
+        "(confirmed or assumed) and legal reference"
+    )
+    def means_test_parameters(self, info: Info, on: date) -> MeansTestParameters:
+        return MeansTestParameters.of(el.parameters_on(info.context, on))

@@ -12,8 +12,12 @@ import strawberry
 from strawberry.federation.schema_directives import Key
 
 from adapters import records
+from resolvers import agency_fields as af
+from resolvers import eligibility as el
 from resolvers import households as uc
 from resolvers.context import RequestContext
+from schema.decision import Assessment
+from schema.enums import IncomeSource
 from schema.scalars import FIN
 
 Info = strawberry.Info[RequestContext, None]
@@ -37,20 +41,6 @@ class Relation(Enum):
     GUARDIAN = "guardian"
 
 
-@strawberry.enum(description="Where a month's income comes from")
-class IncomeSource(Enum):
-    WAGE = "wage"
-    ENTREPRENEUR = "entrepreneur"
-    RENT = "rent"
-    PENSION = "pension"
-    BENEFIT = "benefit"
-    UNEMPLOYMENT_INSURANCE = "unemployment_insurance"
-    SCHOLARSHIP = "scholarship"
-    ALIMONY = "alimony"
-    LIBERATED_TERRITORIES_BENEFIT = "liberated_territories_benefit"
-    TSA = "tsa"
-
-
 @strawberry.enum(description="Purpose of a real-estate object in the property registry")
 class PropertyPurpose(Enum):
     RESIDENTIAL = "residential"
@@ -65,6 +55,21 @@ class UtilityKind(Enum):
     GAS = "gas"
     WATER = "water"
     COMMUNICATION = "communication"
+
+
+@strawberry.enum(description="Kind of motor vehicle (State Road Police)")
+class VehicleKind(Enum):
+    CAR = "car"
+    MOTORCYCLE = "motorcycle"
+    TRUCK = "truck"
+    BUS = "bus"
+    TRACTOR = "tractor"
+
+
+@strawberry.enum(description="How a person is registered for a vehicle")
+class VehicleRole(Enum):
+    OWNER = "owner"
+    USER = "user"
 
 
 @strawberry.type(description="Taxpayer registration with the State Tax Service")
@@ -171,6 +176,108 @@ class UtilityCharge:
         )
 
 
+@strawberry.type(description="A motor vehicle a member owns or is a registered user of")
+class Vehicle:
+    fin: FIN
+    plate: str
+    kind: VehicleKind
+    role: VehicleRole
+    acquired_on: date
+    value: Decimal
+    state_rehabilitation: bool = strawberry.field(
+        description="Given by the state for rehabilitation (does not refuse assistance)"
+    )
+
+    @classmethod
+    def of(cls, r: records.VehicleRecord) -> Vehicle:
+        return cls(
+            fin=FIN(r.fin),
+            plate=r.plate,
+            kind=VehicleKind(r.kind.value),
+            role=VehicleRole(r.role.value),
+            acquired_on=r.acquired_on,
+            value=r.value,
+            state_rehabilitation=r.state_rehabilitation,
+        )
+
+
+@strawberry.type(description="Disability as assessed by the ministry's disability subsystem")
+class Disability:
+    percent: int = strawberry.field(description="Impairment, percent")
+    group: int | None
+    child: bool = strawberry.field(description="Disability of a child under 18")
+    until: date | None = strawberry.field(description="Valid until (inclusive); null: no end")
+
+    @classmethod
+    def of(cls, r: records.DisabilityRecord) -> Disability:
+        return cls(percent=r.percent, group=r.group, child=r.child, until=r.until)
+
+
+@strawberry.type(description="An employment contract in the ministry's register")
+class EmploymentContract:
+    employer_voen: str
+    from_: date = strawberry.field(name="from")
+    until: date | None
+    monthly_wage: Decimal
+
+    @classmethod
+    def of(cls, r: records.ContractRecord) -> EmploymentContract:
+        return cls(
+            employer_voen=r.employer_voen, from_=r.from_, until=r.until, monthly_wage=r.monthly_wage
+        )
+
+
+@strawberry.type(description="Registration as a job seeker with the State Employment Agency")
+class JobseekerRegistration:
+    registered_on: date
+
+
+@strawberry.type(
+    description="Work and job seeking: contracts (social insurance), job-seeker registration, "
+    "refused offers and unemployment insurance (employment agency); each field from its agency"
+)
+class Employment:
+    fin: strawberry.Private[str]
+
+    @strawberry.field(description="Employment contracts, oldest first (social_insurance)")
+    async def contracts(self, info: Info) -> list[EmploymentContract] | None:
+        return [EmploymentContract.of(r) for r in await af.contracts(info.context, self.fin)]
+
+    @strawberry.field(description="Job-seeker registration; null when not registered (employment)")
+    async def jobseeker(self, info: Info) -> JobseekerRegistration | None:
+        found = await af.jobseeker(info.context, self.fin)
+        return JobseekerRegistration(registered_on=found.registered_on) if found else None
+
+    @strawberry.field(description="Dates suitable job offers were refused, oldest first")
+    async def refused_job_offers(self, info: Info) -> list[date] | None:
+        return [r.refused_on for r in await af.refused_offers(info.context, self.fin)]
+
+    @strawberry.field(description="Unemployment insurance by month, oldest first (employment)")
+    async def unemployment_insurance(
+        self, info: Info, months: int = 12, before: date | None = None
+    ) -> list[MonthlyIncome] | None:
+        found = await af.unemployment_insurance(info.context, self.fin, months, before)
+        return [MonthlyIncome.of(r, "employment") for r in found]
+
+
+@strawberry.type(
+    description="Study at an educational institution (Ministry of Science and Education)"
+)
+class Study:
+    full_time: bool
+    institution: str
+    from_: date = strawberry.field(name="from")
+    until: date | None
+    fin: strawberry.Private[str]
+
+    @strawberry.field(description="Scholarship by month, oldest first (education)")
+    async def scholarships(
+        self, info: Info, months: int = 12, before: date | None = None
+    ) -> list[MonthlyIncome] | None:
+        found = await af.scholarships(info.context, self.fin, months, before)
+        return [MonthlyIncome.of(r, "education") for r in found]
+
+
 @strawberry.federation.type(keys=["fin"], description="A person in the population registry")
 class Person:
     fin: FIN
@@ -211,6 +318,30 @@ class Person:
             lives_abroad=status.lives_abroad, country=status.country, fin=self.fin
         )
 
+    @strawberry.field(description="Disability; null when none, or when the agency fails")
+    async def disability(self, info: Info) -> Disability | None:
+        found = await af.disability(info.context, self.fin)
+        return Disability.of(found) if found else None
+
+    @strawberry.field(description="Contracts, job seeking, refused offers, unemployment insurance")
+    def employment(self) -> Employment | None:
+        return Employment(fin=self.fin)
+
+    @strawberry.field(
+        description="The study under way today, else the latest (education); null when none"
+    )
+    async def studies(self, info: Info) -> Study | None:
+        found = await af.study(info.context, self.fin)
+        if found is None:
+            return None
+        return Study(
+            full_time=found.full_time,
+            institution=found.institution,
+            from_=found.from_,
+            until=found.until,
+            fin=self.fin,
+        )
+
 
 async def uc_person(info: Info, fin: str) -> Person | None:
     family = await uc.authorized_family(info.context, fin)
@@ -224,6 +355,27 @@ async def uc_person(info: Info, fin: str) -> Person | None:
 class Member:
     person: Person
     relation: Relation
+    record: strawberry.Private[records.FamilyMemberRecord]
+    person_record: strawberry.Private[records.PersonRecord]
+
+    @strawberry.field(
+        description="Whether the means test counts this member today (Law art. 9). When an "
+        "agency that could exclude the member fails and nothing known excludes them, this is "
+        "the registry's presumption (true) and notCountedReason is null with an error."
+    )
+    async def counted(self, info: Info) -> bool:
+        found = await el.counting(info.context, self.record, self.person_record)
+        return found.counted
+
+    @strawberry.field(
+        description='Why the member is not counted, in English words (e.g. "serving a prison '
+        'sentence"); null when counted'
+    )
+    async def not_counted_reason(self, info: Info) -> str | None:
+        found = await el.counting(info.context, self.record, self.person_record)
+        if found.unresolved is not None:
+            raise found.unresolved
+        return el.not_counted_words(found.reasons)
 
 
 @strawberry.federation.type(
@@ -250,35 +402,70 @@ class Household:
     async def members(self, info: Info) -> list[Member]:
         persons = await uc.member_persons(info.context, self.record)
         return [
-            Member(person=Person.of(p), relation=Relation(m.relation.value))
+            Member(
+                person=Person.of(p),
+                relation=Relation(m.relation.value),
+                record=m,
+                person_record=p,
+            )
             for m, p in zip(self.record.members, persons, strict=True)
             if p is not None
         ]
 
-    @strawberry.field(description="Monthly incomes of the members, oldest first (tax)")
+    @strawberry.field(
+        description="Monthly incomes of the members, oldest first, from every agency that "
+        "records them (tax, social_insurance, employment, education, justice), or only those "
+        "of `sources`; null with the agency's error when one of them fails"
+    )
     async def monthly_incomes(
         self,
         info: Info,
         months: int = 12,
         before: Annotated[date | None, strawberry.argument(description="default: today")] = None,
+        sources: Annotated[
+            list[IncomeSource] | None, strawberry.argument(description="default: every source")
+        ] = None,
     ) -> list[MonthlyIncome] | None:
-        found = await uc.monthly_incomes(info.context, self.record, months, before)
-        return [MonthlyIncome.of(r, "tax") for r in found]
+        wanted = None if sources is None else {records.IncomeSource(s.value) for s in sources}
+        found = await af.monthly_incomes(info.context, self.record, months, before, wanted)
+        return [MonthlyIncome.of(r, agency) for r, agency in found]
 
     @strawberry.field(description="Real estate owned by the members (property)")
     async def properties(self, info: Info) -> list[Property] | None:
         return [Property.of(r) for r in await uc.properties(info.context, self.record)]
 
-    @strawberry.field(description="Electricity, gas and water charges at the family's address")
+    @strawberry.field(
+        description="Electricity, gas and water charges at the family's address (utilities) "
+        "and the members' communication charges (telecom), or only those of `kinds`"
+    )
     async def utility_charges(
-        self, info: Info, months: int = 12, before: date | None = None
+        self,
+        info: Info,
+        months: int = 12,
+        before: date | None = None,
+        kinds: Annotated[
+            list[UtilityKind] | None, strawberry.argument(description="default: every kind")
+        ] = None,
     ) -> list[UtilityCharge] | None:
-        found = await uc.utility_charges(info.context, self.record, months, before)
+        wanted = None if kinds is None else {records.UtilityKind(k.value) for k in kinds}
+        found = await af.utility_charges(info.context, self.record, months, before, wanted)
         return [UtilityCharge.of(r) for r in found]
+
+    @strawberry.field(description="Vehicles the members own or are registered users of")
+    async def vehicles(self, info: Info) -> list[Vehicle] | None:
+        return [Vehicle.of(r) for r in await af.vehicles(info.context, self.record)]
+
+    @strawberry.field(
+        description="A dry run of the means test on live agency answers for an application "
+        "dated `on` (default: today); stores nothing. An agency that fails gives "
+        "complete: false, no decision, and the missing inputs"
+    )
+    async def eligibility(self, info: Info, on: date | None = None) -> Assessment | None:
+        return Assessment.of(await el.eligibility(info.context, self.record, on))
 
     @strawberry.field(description="Border crossings of the members (migration)")
     async def border_crossings(self, info: Info) -> list[BorderCrossing] | None:
         return [BorderCrossing.of(r) for r in await uc.border_crossings(info.context, self.record)]
 
 
-__all__ = ["Household", "Info", "Key", "Member", "Person"]
+__all__ = ["Household", "IncomeSource", "Info", "Key", "Member", "Person"]

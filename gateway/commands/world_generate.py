@@ -14,6 +14,7 @@ import sys
 import tempfile
 from datetime import date
 from pathlib import Path
+from typing import Literal
 
 MAX_HOUSEHOLDS = 1_000_000  # the generator's limit (mocks.generate.MAX_HOUSEHOLDS)
 EARLIEST_AS_OF = date(2021, 1, 1)
@@ -77,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.buffer.flush()
         return 0
     target = Path(args.output)
-    fmt = "json" if target.suffix.lower() == ".json" else "yaml"
+    fmt: Literal["yaml", "json"] = "json" if target.suffix.lower() == ".json" else "yaml"
     # write beside the target and rename, so that a reader never sees half a world
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
     try:

@@ -14,7 +14,7 @@ import pytest
 import stamina
 
 from adapters.base import AdapterConfig, CallContext
-from adapters.registry import AGENCIES, Adapters, open_adapters
+from adapters.registry import AGENCIES, OUTBOUND_AGENCIES, Adapters, open_adapters
 from mocks.app import create_mock_app
 from mocks.world import World
 from mocks.world_io import load_world
@@ -64,7 +64,7 @@ def make_config_fixture() -> Any:
 
 def make_config(clock: FakeClock, **overrides: Any) -> AdapterConfig:
     base = AdapterConfig(
-        agency_urls={key: f"{MOCKS}/{key}" for key in AGENCIES},
+        agency_urls={key: f"{MOCKS}/{key}" for key in (*AGENCIES, *OUTBOUND_AGENCIES)},
         deadline=2.0,
         ttls={},
         default_ttl=300,

@@ -15,8 +15,8 @@ from assessment import (
     Decision,
     Evidence,
     Fact,
-    InsufficientData,
     Input,
+    InsufficientData,
     Language,
     MissingInput,
     Outcome,
@@ -214,3 +214,10 @@ def test_evidence_needs_an_aware_time() -> None:
 def test_a_decision_can_be_made_with_a_given_legislation(build: Any) -> None:
     legislation = default_legislation()
     assert _decide(build, legislation=legislation).rules_version.endswith(legislation.digest[:12])
+
+
+def test_a_members_fact_is_found_by_its_input_name(build: Any) -> None:
+    member = build.member({"fin": "PENS001", "born": date(1950, 1, 1), "unknown": ["tax.incomes"]})
+    assert not member.fact(Input.TAX_INCOMES).is_known
+    assert member.fact(Input.VEHICLES).value == ()
+    assert member.unknown == {Input.TAX_INCOMES}

@@ -8,8 +8,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from assessment import Decision, Fact, assess, decision_to_json
-from assessment import rules
+from assessment import Decision, Fact, assess, decision_to_json, rules
 from assessment.legislation import default_legislation
 
 PENSIONER_WITH_CREDIT: dict[str, Any] = {

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -31,6 +32,7 @@ from mocks.world_io import (
     FIN_PATTERN,
     ID_CARD_PATTERN,
     PHONE_PATTERN,
+    load_world,
     parse_world,
     world_to_json,
     world_to_yaml,
@@ -522,3 +524,50 @@ def test_other_families_are_known_to_every_agency_that_holds_such_facts(world: W
     assert len(with_utilities) >= 0.9 * len(world.households)
     assert any(m.agriculture for h in world.households for m in h.members)
     assert any(m.border_crossings for h in world.households for m in h.members)
+
+
+# ---- the command line ----------------------------------------------------------------------
+
+
+def test_the_command_writes_yaml_to_standard_output(capsys: pytest.CaptureFixture[str]) -> None:
+    from gateway.cli import main
+
+    assert main(["world", "generate", "--households", "3", "--seed", "4"]) == 0
+    printed = capsys.readouterr().out
+    assert parse_world(printed) == generate_world(3, seed=4)
+
+
+def test_the_command_writes_json_or_yaml_by_the_file_suffix(tmp_path: Path) -> None:
+    from gateway.cli import main
+
+    as_json, as_yaml = tmp_path / "w.json", tmp_path / "w.yaml"
+    for target in (as_json, as_yaml):
+        argv = ["world", "generate", "--households", "5", "--seed", "8", "--as-of", "2025-03-10"]
+        assert main([*argv, "-o", str(target)]) == 0
+    expected = generate_world(5, seed=8, as_of=date(2025, 3, 10))
+    assert as_json.read_bytes() == world_to_json(expected)
+    assert as_yaml.read_text(encoding="utf-8") == world_to_yaml(expected)
+    assert load_world(as_json) == load_world(as_yaml) == expected
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.json", "w.yaml"]  # no leftovers
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--households", "0", "--seed", "1"], "--households: must be a whole number from 1 to"),
+        (["--households", "1000001", "--seed", "1"], "from 1 to 1,000,000, got '1000001'"),
+        (["--households", "ten", "--seed", "1"], "--households: must be a whole number"),
+        (["--households", "2", "--seed", "x"], "--seed: must be a whole number"),
+        (["--households", "2", "--seed", "1", "--as-of", "2026-13-01"], "must be a date"),
+        (["--households", "2", "--seed", "1", "--as-of", "2020-12-31"], "2021-01-01 or later"),
+    ],
+)
+def test_the_command_refuses_bad_arguments_with_a_clear_error(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from gateway.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["world", "generate", *argv])
+    assert exited.value.code == 2
+    assert message in capsys.readouterr().err

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mocks.world import (
     Household,
     IncomeSource,
     Member,
     PropertyPurpose,
+    RealEstate,
     Relation,
     Sex,
+    Study,
     VehicleKind,
     VehicleRole,
     World,
@@ -549,3 +554,100 @@ def test_the_file_name_prefixes_validation_errors(tmp_path: Path) -> None:
     path.write_text(BASE.replace("sex: F", "sex: W"), encoding="utf-8")
     with pytest.raises(WorldError, match=r"bad.yaml: households\[1\] \(HH-YAS-000002\)"):
         load_world(path)
+
+
+TRICKY_TEXT = [
+    "yes",
+    "No",
+    "NO",
+    "null",
+    "~",
+    "true",
+    "On",
+    "y",
+    "- x",
+    "a: b",
+    "a:b",
+    "#x",
+    "x #y",
+    "'quoted'",
+    '"double"',
+    "[a]",
+    "{b}",
+    "a, b",
+    "1.5",
+    "0123",
+    "2025-01-01",
+    "2025-01",
+    "&a",
+    "*b",
+    "!tag",
+    "%x",
+    "@x",
+    "`x",
+    "|",
+    ">",
+    "? x",
+    " x",
+    "x ",
+    "x\\y",
+    "Ə'li",
+    "ı",
+    "<<",
+    ".inf",
+    "-",
+    "1e5",
+    "+994501234567",
+    "Şərifzadə küç. 12, mənzil 5, Bakı",
+    "a\u00a0b",
+]
+
+
+def _world_with_text(text: str) -> World:
+    member = Member(
+        fin="9ABCDEF",
+        id_card="AA9999999",
+        first_name=text,
+        last_name=text,
+        patronymic=text,
+        birth_date=date(1950, 1, 1),
+        sex=Sex.M,
+        relation=Relation.HEAD,
+    )
+    member = replace(member, student=Study(True, text, date(2024, 9, 15), None))
+    member = replace(
+        member,
+        properties=(
+            RealEstate(
+                text,
+                PropertyPurpose.GARDEN,
+                text,
+                Decimal("0.5"),
+                date(2001, 2, 3),
+                Decimal("100.00"),
+            ),
+        ),
+    )
+    return World((Household("HH-1", text, text, (member,)),))
+
+
+@pytest.mark.parametrize("text", TRICKY_TEXT)
+def test_text_that_looks_like_yaml_syntax_round_trips(text: str) -> None:
+    world = _world_with_text(text)
+    assert parse_world(world_to_yaml(world)) == world
+    assert parse_world(world_to_json(world)) == world
+
+
+@given(
+    st.text(
+        st.characters(
+            blacklist_categories=("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"),
+            blacklist_characters="\u180e\u00ad",
+        ),
+        min_size=1,
+        max_size=40,
+    ).filter(lambda t: t.strip() != "")
+)
+def test_any_printable_text_round_trips_through_yaml(text: str) -> None:
+    world = _world_with_text(text)
+    assert parse_world(world_to_yaml(world)) == world

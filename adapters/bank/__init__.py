@@ -1,0 +1,50 @@
+"""bank (REST): the partner bank that issues payment cards (docs/agency-protocols.md).
+
+For the composition root (``adapters/registry.py``), alongside the REST adapters::
+
+    bank=build(config, http("bank")[0])       # the registry owns and closes the client
+
+or on its own (tests, scripts)::
+
+    async with open_bank(config, transport=transport) as bank:
+        order = await bank.order_card(request, key, ctx)
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+
+from adapters.bank.adapter import AGENCY, Bank, BankAdapter
+from adapters.bank.client import BankClient
+from adapters.bank.records import CardOrder, CardOrderRequest, CardOrderStatus
+from adapters.base import AdapterConfig
+from adapters.http import open_http_client
+from adapters.outbound import OutboundCore, WriteClient
+
+__all__ = [
+    "Bank",
+    "BankAdapter",
+    "CardOrder",
+    "CardOrderRequest",
+    "CardOrderStatus",
+    "build",
+    "open_bank",
+]
+
+
+def build(config: AdapterConfig, http: httpx.AsyncClient) -> BankAdapter:
+    """The bank adapter over ``http`` (the bank's long-lived client; the caller closes it)."""
+    return BankAdapter(OutboundCore(AGENCY, config), BankClient(WriteClient(AGENCY, config, http)))
+
+
+@asynccontextmanager
+async def open_bank(
+    config: AdapterConfig, *, transport: httpx.AsyncBaseTransport | None = None
+) -> AsyncIterator[BankAdapter]:
+    """Open the bank's client (over ``transport``, by default the network's) and close it on
+    exit; the base URL is ``config.url("bank")``."""
+    async with open_http_client(AGENCY, config, transport) as http:
+        yield build(config, http)

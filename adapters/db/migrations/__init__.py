@@ -1,0 +1,1 @@
+"""Alembic migration environment and scripts, run through :mod:`adapters.db.migrate`."""

@@ -1,0 +1,1191 @@
+"""The application repository: every read and write of applications, decisions, events, card
+orders, notifications and the outbox, on SQLite or PostgreSQL.
+
+Each method is one short transaction and returns frozen dataclasses (:mod:`adapters.db.records`).
+A state change and everything that follows from it (its event, the outbox messages that carry it
+out of the process, the card order and notification rows they will complete) are written
+together or not at all; see docs/persistence.md for the life of an application and of an outbox
+item.
+
+    async with open_database(settings.database_url) as db:
+        result = await db.register_application(new)
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import asdict
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from adapters.db.engine import WRITE, create_engine
+from adapters.db.errors import (
+    ApplicationNotFound,
+    DuplicateKey,
+    IdempotencyConflict,
+    InvalidCursor,
+    StaleApplication,
+    translate_errors,
+)
+from adapters.db.records import (
+    UNDECIDED,
+    ApplicationFilter,
+    ApplicationRow,
+    ApplicationStatus,
+    CardOrdered,
+    CardOrderRow,
+    CardOrderStatus,
+    Channel,
+    DecisionRow,
+    EventKind,
+    EventRow,
+    MessageChannel,
+    MessageSent,
+    MissingItem,
+    NewApplication,
+    NewDecision,
+    NotificationKind,
+    NotificationRow,
+    NotificationStatus,
+    OutboxEffect,
+    OutboxItem,
+    OutboxMessage,
+    OutboxStatus,
+    Outcome,
+    Page,
+    RegisterResult,
+)
+from adapters.db.tables import (
+    application_events,
+    application_members,
+    applications,
+    card_orders,
+    decisions,
+    notifications,
+    outbox,
+    registration_counters,
+)
+from adapters.db.types import UtcDateTime
+
+NUMBER_PREFIX = "TSA"
+MAX_PAGE_SIZE = 100
+MAX_ERROR_LENGTH = 500
+
+Clock = Callable[[], datetime]
+
+# notifications enqueued at the same instant are listed in the order of an application's life
+_KIND_RANK = sa.case(
+    {kind.value: rank for rank, kind in enumerate(NotificationKind)},
+    value=notifications.c.kind,
+    else_=len(NotificationKind),
+)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def registration_number(year: int, sequence: int) -> str:
+    """``TSA-2026-000123``: the year of registration and the year's running number."""
+    return f"{NUMBER_PREFIX}-{year}-{sequence:06d}"
+
+
+@asynccontextmanager
+async def open_database(
+    url: str | URL, *, schema: str | None = None, clock: Clock = utc_now
+) -> AsyncIterator[Database]:
+    """A :class:`Database` for ``url`` (the schema must be migrated: ``vemtas db upgrade`` or
+    :func:`adapters.db.migrate.upgrade`); the engine's connections are closed on exit.
+
+    Nothing is connected yet when this returns, so a gateway starts while its database is away;
+    :meth:`Database.ping` tells whether it is back."""
+    engine = create_engine(url, schema=schema)
+    try:
+        yield Database(engine, clock=clock)
+    finally:
+        await engine.dispose()
+
+
+class Database:
+    """The engine and the repository operations over it. Build it with :func:`open_database`.
+
+    Every method raises :class:`~adapters.db.errors.DatabaseUnavailable` when the database cannot
+    be reached or does not answer in time; a mutation that raises it wrote nothing."""
+
+    def __init__(self, engine: AsyncEngine, *, clock: Clock = utc_now) -> None:
+        self.engine = engine
+        self._clock = clock
+        self._postgres = engine.dialect.name == "postgresql"
+
+    # --- transactions ---------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _read(self) -> AsyncIterator[AsyncConnection]:
+        with translate_errors():
+            async with self.engine.connect() as connection, connection.begin():
+                yield connection
+
+    @asynccontextmanager
+    async def _write(self) -> AsyncIterator[AsyncConnection]:
+        with translate_errors():
+            async with self.engine.connect() as connection:
+                # SQLite: BEGIN IMMEDIATE (see adapters.db.engine)
+                connection = await connection.execution_options(**{WRITE: True})
+                async with connection.begin():
+                    yield connection
+
+    async def ping(self) -> None:
+        """Raise :class:`~adapters.db.errors.DatabaseUnavailable` unless the database answers."""
+        async with self._read() as connection:
+            await connection.execute(sa.text("SELECT 1"))
+
+    # --- registration ---------------------------------------------------------------------------
+
+    async def register_application(self, new: NewApplication) -> RegisterResult:
+        """Register ``new`` once per idempotency key.
+
+        The same key with the same ``request_digest`` gives back the application registered
+        first (``created=False``); with another digest it raises
+        :class:`~adapters.db.errors.IdempotencyConflict`. Concurrent calls with one key create
+        one row and all get it (the unique key decides; the losers read the winner's row).
+        The application, its members, the REGISTERED event and ``new.notices`` are written in
+        one transaction."""
+        existing = await self._by_idempotency_key(new.idempotency_key)
+        if existing is not None:
+            return RegisterResult(_same_input(existing, new), created=False)
+        try:
+            async with self._write() as connection:
+                row = await _first(
+                    connection,
+                    sa.select(applications).where(
+                        applications.c.idempotency_key == new.idempotency_key
+                    ),
+                )
+                if row is not None:  # registered since we looked (SQLite serializes writers)
+                    return RegisterResult(_same_input(_application(row), new), created=False)
+                created = await self._insert_application(connection, new)
+        except DuplicateKey:
+            # PostgreSQL: another transaction committed the key while ours was in flight
+            existing = await self._by_idempotency_key(new.idempotency_key)
+            if existing is None:
+                raise
+            return RegisterResult(_same_input(existing, new), created=False)
+        return RegisterResult(created, created=True)
+
+    async def _insert_application(
+        self, connection: AsyncConnection, new: NewApplication
+    ) -> ApplicationRow:
+        now = self._clock()
+        sequence = await self._next_number(connection, new.registered_on.year)
+        application_id = _new_id()
+        number = registration_number(new.registered_on.year, sequence)
+        row = await _one(
+            connection,
+            sa.insert(applications)
+            .values(
+                id=application_id,
+                number=number,
+                idempotency_key=new.idempotency_key,
+                request_digest=new.request_digest,
+                status=ApplicationStatus.REGISTERED.value,
+                channel=new.channel.value,
+                submitted_by=new.submitted_by,
+                submitted_role=new.submitted_role,
+                representative_fin=new.representative_fin,
+                household_id=new.household_id,
+                district=new.district,
+                member_fins=list(new.member_fins),
+                phone=new.phone,
+                email=new.email,
+                submitted_at=new.submitted_at,
+                registered_on=new.registered_on,
+                decision_due_on=new.decision_due_on,
+                missing_data=[],
+                next_attempt_at=new.next_attempt_at,
+                attempts=0,
+                flagged_overdue=False,
+                updated_at=now,
+                version=1,
+            )
+            .returning(applications),
+        )
+        fins = dict.fromkeys((new.representative_fin, *new.member_fins))
+        await connection.execute(
+            sa.insert(application_members),
+            [{"application_id": application_id, "fin": fin} for fin in fins],
+        )
+        await self._event(
+            connection,
+            application_id,
+            EventKind.REGISTERED,
+            at=new.submitted_at,
+            detail={"number": number, "channel": new.channel.value},
+        )
+        await self._enqueue(connection, application_id, new.notices, decision_id=None, now=now)
+        return _application(row)
+
+    async def _next_number(self, connection: AsyncConnection, year: int) -> int:
+        # One counter row per year, incremented in the registering transaction: numbers are
+        # unique and, because a rolled-back registration rolls its increment back, gap-free.
+        table = registration_counters
+        values = {"year": year, "last_number": 1}
+        increment = {"last_number": table.c.last_number + 1}
+        statement: Any
+        if self._postgres:
+            statement = postgresql.insert(table).values(values)
+            statement = statement.on_conflict_do_update(index_elements=["year"], set_=increment)
+        else:
+            statement = sqlite.insert(table).values(values)
+            statement = statement.on_conflict_do_update(index_elements=["year"], set_=increment)
+        number = await connection.scalar(statement.returning(table.c.last_number))
+        return int(number)
+
+    async def _by_idempotency_key(self, key: str) -> ApplicationRow | None:
+        async with self._read() as connection:
+            row = await _first(
+                connection,
+                sa.select(applications).where(applications.c.idempotency_key == key),
+            )
+        return None if row is None else _application(row)
+
+    # --- assessment -----------------------------------------------------------------------------
+
+    async def begin_assessment(
+        self,
+        application_id: str,
+        *,
+        retry_at: datetime,
+        household_id: str | None = None,
+        district: str | None = None,
+    ) -> ApplicationRow:
+        """Mark an undecided application ASSESSING (one more attempt) and record the household
+        and district once known. ``retry_at`` is when the worker takes over if this attempt
+        never finishes. Raises :class:`~adapters.db.errors.StaleApplication` if it was decided.
+        """
+        values: dict[str, Any] = {
+            "status": ApplicationStatus.ASSESSING.value,
+            "attempts": applications.c.attempts + 1,
+            "next_attempt_at": retry_at,
+        }
+        if household_id is not None:
+            values["household_id"] = household_id
+        if district is not None:
+            values["district"] = district
+        async with self._write() as connection:
+            row = await self._change_undecided(connection, application_id, values, None)
+            await self._event(
+                connection,
+                application_id,
+                EventKind.ASSESSMENT_STARTED,
+                at=self._clock(),
+                detail={"attempt": row.attempts},
+            )
+        return row
+
+    async def mark_awaiting_data(
+        self,
+        application_id: str,
+        missing: Sequence[MissingItem],
+        next_attempt_at: datetime,
+        *,
+        expected_version: int | None = None,
+    ) -> ApplicationRow:
+        """The assessment lacked ``missing``: AWAITING_DATA, to be retried by the worker from
+        ``next_attempt_at``. Refused (StaleApplication) once decided, or if ``expected_version``
+        is given and the application changed since."""
+        values = {
+            "status": ApplicationStatus.AWAITING_DATA.value,
+            "missing_data": [asdict(item) for item in missing],
+            "next_attempt_at": next_attempt_at,
+        }
+        async with self._write() as connection:
+            row = await self._change_undecided(connection, application_id, values, expected_version)
+            await self._event(
+                connection,
+                application_id,
+                EventKind.AWAITING_DATA,
+                at=self._clock(),
+                detail={
+                    "missing": [asdict(item) for item in missing],
+                    "nextAttemptAt": next_attempt_at.isoformat(),
+                },
+            )
+        return row
+
+    async def _change_undecided(
+        self,
+        connection: AsyncConnection,
+        application_id: str,
+        values: Mapping[str, Any],
+        expected_version: int | None,
+    ) -> ApplicationRow:
+        condition = sa.and_(
+            applications.c.id == application_id,
+            applications.c.status.in_([status.value for status in UNDECIDED]),
+        )
+        if expected_version is not None:
+            condition = sa.and_(condition, applications.c.version == expected_version)
+        row = await _first(
+            connection,
+            sa.update(applications)
+            .where(condition)
+            .values(
+                **values,
+                version=applications.c.version + 1,
+                updated_at=self._clock(),
+            )
+            .returning(applications),
+        )
+        if row is None:
+            raise await self._why_not(connection, application_id, expected_version)
+        return _application(row)
+
+    async def _why_not(
+        self, connection: AsyncConnection, application_id: str, expected_version: int | None
+    ) -> Exception:
+        current = await _first(
+            connection,
+            sa.select(applications.c.version, applications.c.status).where(
+                applications.c.id == application_id
+            ),
+        )
+        if current is None:
+            return ApplicationNotFound(application_id)
+        version, status = int(current.version), ApplicationStatus(current.status)
+        if expected_version is not None and version != expected_version:
+            return StaleApplication(application_id, expected_version, version)
+        if status.decided:
+            return StaleApplication(
+                application_id, expected_version, version, "the application is already decided"
+            )
+        return StaleApplication(application_id, expected_version, version)
+
+    async def record_decision(
+        self,
+        application_id: str,
+        decision: NewDecision,
+        outbox_messages: Sequence[OutboxMessage],
+        expected_version: int,
+        *,
+        reassessment: bool = False,
+    ) -> ApplicationRow:
+        """Record ``decision`` and everything that follows from it, in one transaction: the
+        decision row, the status (GRANTED or REFUSED), the DECIDED event, and
+        ``outbox_messages`` (the card order for a grant, the decision notices) with their
+        PENDING card order and notification rows. All or nothing.
+
+        A decision is made once: raises :class:`~adapters.db.errors.StaleApplication` if the
+        application's version is no longer ``expected_version`` (someone else changed or decided
+        it), or if it is already decided and this is not a ``reassessment``. A reassessment
+        keeps the earlier decisions, marked superseded, and adds a REASSESSED event."""
+        _check_decision(decision)
+        now = self._clock()
+        allowed = [status.value for status in UNDECIDED]
+        if reassessment:
+            allowed += [ApplicationStatus.GRANTED.value, ApplicationStatus.REFUSED.value]
+        async with self._write() as connection:
+            # the conditional update is the optimistic lock (and, on PostgreSQL, takes the row
+            # lock that makes a concurrent decider wait, then find the version changed)
+            row = await _first(
+                connection,
+                sa.update(applications)
+                .where(
+                    applications.c.id == application_id,
+                    applications.c.version == expected_version,
+                    applications.c.status.in_(allowed),
+                )
+                .values(
+                    status=decision.outcome.value,
+                    missing_data=[],
+                    next_attempt_at=None,
+                    version=applications.c.version + 1,
+                    updated_at=now,
+                )
+                .returning(applications),
+            )
+            if row is None:
+                raise await self._why_not(connection, application_id, expected_version)
+            superseded = (
+                (
+                    await connection.execute(
+                        sa.update(decisions)
+                        .where(
+                            decisions.c.application_id == application_id,
+                            decisions.c.superseded.is_(False),
+                        )
+                        .values(superseded=True)
+                        .returning(decisions.c.sequence)
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            last = await connection.scalar(
+                sa.select(sa.func.max(decisions.c.sequence)).where(
+                    decisions.c.application_id == application_id
+                )
+            )
+            sequence = int(last or 0) + 1
+            decision_id = _new_id()
+            await connection.execute(
+                sa.insert(decisions).values(
+                    id=decision_id,
+                    application_id=application_id,
+                    sequence=sequence,
+                    outcome=decision.outcome.value,
+                    monthly_amount=decision.monthly_amount,
+                    period_start=decision.period_start,
+                    period_end=decision.period_end,
+                    record=decision.record,
+                    rules_version=decision.rules_version,
+                    decided_at=decision.decided_at,
+                    superseded=False,
+                )
+            )
+            if superseded:
+                await self._event(
+                    connection,
+                    application_id,
+                    EventKind.REASSESSED,
+                    at=decision.decided_at,
+                    detail={"supersedes": sorted(superseded), "sequence": sequence},
+                )
+            await self._event(
+                connection,
+                application_id,
+                EventKind.DECIDED,
+                at=decision.decided_at,
+                detail={
+                    "outcome": decision.outcome.value,
+                    "sequence": sequence,
+                    "monthlyAmount": _money_text(decision),
+                },
+            )
+            await self._enqueue(
+                connection, application_id, outbox_messages, decision_id=decision_id, now=now
+            )
+        return _application(row)
+
+    async def due_for_retry(
+        self, now: datetime, limit: int, *, lease_seconds: float = 120.0
+    ) -> list[ApplicationRow]:
+        """Undecided applications whose ``next_attempt_at`` has come (awaiting data, or left
+        REGISTERED/ASSESSING by a crash), oldest first. They are leased: their
+        ``next_attempt_at`` moves ``lease_seconds`` on, so that another worker does not take
+        them, and a worker that dies loses nothing (the lease runs out)."""
+        due = (
+            sa.select(applications.c.id)
+            .where(
+                applications.c.status.in_([status.value for status in UNDECIDED]),
+                applications.c.next_attempt_at <= now,
+            )
+            .order_by(applications.c.next_attempt_at, applications.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        async with self._write() as connection:
+            rows = (
+                await connection.execute(
+                    sa.update(applications)
+                    .where(applications.c.id.in_(due.scalar_subquery()))
+                    .values(next_attempt_at=now + timedelta(seconds=lease_seconds))
+                    .returning(applications)
+                )
+            ).all()
+        found = [_application(row) for row in rows]
+        return sorted(found, key=lambda a: (a.submitted_at, a.id))
+
+    async def flag_overdue(self, today: date, within_days: int) -> list[ApplicationRow]:
+        """Flag undecided applications whose decision is due within ``within_days`` of
+        ``today`` (or overdue), once each, with a FLAGGED_OVERDUE event; returns those flagged
+        now."""
+        limit = today + timedelta(days=within_days)
+        now = self._clock()
+        async with self._write() as connection:
+            rows = (
+                await connection.execute(
+                    sa.update(applications)
+                    .where(
+                        applications.c.status.in_([status.value for status in UNDECIDED]),
+                        applications.c.flagged_overdue.is_(False),
+                        applications.c.decision_due_on <= limit,
+                    )
+                    .values(flagged_overdue=True, updated_at=now)
+                    .returning(applications)
+                )
+            ).all()
+            flagged = sorted((_application(row) for row in rows), key=lambda a: a.number)
+            for application in flagged:
+                await self._event(
+                    connection,
+                    application.id,
+                    EventKind.FLAGGED_OVERDUE,
+                    at=now,
+                    detail={"decisionDueOn": application.decision_due_on.isoformat()},
+                )
+        return flagged
+
+    # --- outbox ---------------------------------------------------------------------------------
+
+    async def _enqueue(
+        self,
+        connection: AsyncConnection,
+        application_id: str | None,
+        messages: Iterable[OutboxMessage],
+        *,
+        decision_id: str | None,
+        now: datetime,
+    ) -> None:
+        for message in messages:
+            known = await connection.scalar(
+                sa.select(outbox.c.id).where(outbox.c.dedupe_key == message.dedupe_key)
+            )
+            if known is not None:
+                continue  # enqueued before: enqueuing is idempotent on the dedupe key
+            card_order_id = notification_id = None
+            has_effect = message.card_order is not None or message.notification is not None
+            if has_effect and application_id is None:
+                raise ValueError("a card order or notification belongs to an application")
+            if message.card_order is not None:
+                card_order_id = _new_id()
+                await connection.execute(
+                    sa.insert(card_orders).values(
+                        id=card_order_id,
+                        application_id=application_id,
+                        decision_id=decision_id,
+                        idempotency_key=message.card_order.idempotency_key,
+                        status=CardOrderStatus.PENDING.value,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+            if message.notification is not None:
+                notification = message.notification
+                notification_id = _new_id()
+                await connection.execute(
+                    sa.insert(notifications).values(
+                        id=notification_id,
+                        application_id=application_id,
+                        channel=notification.channel.value,
+                        kind=notification.kind.value,
+                        recipient=notification.recipient,
+                        language=notification.language,
+                        text=notification.text,
+                        idempotency_key=notification.idempotency_key,
+                        status=NotificationStatus.PENDING.value,
+                        created_at=now,
+                    )
+                )
+            await connection.execute(
+                sa.insert(outbox).values(
+                    id=_new_id(),
+                    topic=message.topic.value,
+                    payload=message.payload,
+                    dedupe_key=message.dedupe_key,
+                    status=OutboxStatus.PENDING.value,
+                    attempts=0,
+                    next_attempt_at=now,
+                    created_at=now,
+                    application_id=application_id,
+                    card_order_id=card_order_id,
+                    notification_id=notification_id,
+                )
+            )
+
+    async def claim_outbox(
+        self, now: datetime, limit: int, lease_seconds: float
+    ) -> list[OutboxItem]:
+        """Claim up to ``limit`` items to deliver: PENDING items whose time has come, and
+        IN_FLIGHT items whose lease has run out (their worker died: a ``kill -9`` mid-delivery
+        is redelivered, with the same idempotency key toward the bank or messaging gateway).
+        Each claimed item is IN_FLIGHT until ``now + lease_seconds`` with one more attempt.
+
+        Two claimers never get the same item: PostgreSQL locks the rows (``FOR UPDATE SKIP
+        LOCKED``, so claimers do not wait for each other), SQLite runs the one UPDATE … RETURNING
+        inside a write transaction."""
+        claimable = (
+            sa.select(outbox.c.id)
+            .where(
+                sa.or_(
+                    sa.and_(
+                        outbox.c.status == OutboxStatus.PENDING.value,
+                        outbox.c.next_attempt_at <= now,
+                    ),
+                    sa.and_(
+                        outbox.c.status == OutboxStatus.IN_FLIGHT.value,
+                        outbox.c.lease_until <= now,
+                    ),
+                )
+            )
+            .order_by(outbox.c.next_attempt_at, outbox.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        lease_until = now + timedelta(seconds=lease_seconds)
+        async with self._write() as connection:
+            rows = (
+                await connection.execute(
+                    sa.update(outbox)
+                    .where(outbox.c.id.in_(claimable.scalar_subquery()))
+                    .values(
+                        status=OutboxStatus.IN_FLIGHT.value,
+                        lease_until=lease_until,
+                        attempts=outbox.c.attempts + 1,
+                    )
+                    .returning(outbox)
+                )
+            ).all()
+        items = [_outbox_item(row) for row in rows]
+        return sorted(items, key=lambda item: (item.created_at, item.id))
+
+    async def complete_outbox(
+        self,
+        item_id: str,
+        effect: OutboxEffect | None = None,
+        *,
+        follow_up: Sequence[OutboxMessage] = (),
+    ) -> bool:
+        """The item was delivered: mark it DONE and, in the same transaction, apply ``effect``
+        to its row (card order ORDERED with IBAN, branch and pickup date and a CARD_ORDERED
+        event; notification SENT with the provider's id and a NOTIFIED event) and enqueue
+        ``follow_up`` (e.g. the card-pickup notice).
+
+        Returns False, changing nothing, if the item was already DONE (a redelivery after an
+        expired lease completed first)."""
+        now = self._clock()
+        async with self._write() as connection:
+            row = await _first(
+                connection,
+                sa.update(outbox)
+                .where(outbox.c.id == item_id, outbox.c.status != OutboxStatus.DONE.value)
+                .values(status=OutboxStatus.DONE.value, lease_until=None, last_error=None)
+                .returning(outbox),
+            )
+            if row is None:
+                return False
+            item = _outbox_item(row)
+            if isinstance(effect, CardOrdered):
+                await self._card_ordered(connection, item, effect, now)
+            elif isinstance(effect, MessageSent):
+                await self._message_sent(connection, item, effect, now)
+            await self._enqueue(
+                connection, item.application_id, follow_up, decision_id=None, now=now
+            )
+        return True
+
+    async def _card_ordered(
+        self, connection: AsyncConnection, item: OutboxItem, effect: CardOrdered, now: datetime
+    ) -> None:
+        if item.card_order_id is None or item.application_id is None:
+            raise ValueError("this outbox item does not order a card")
+        await connection.execute(
+            sa.update(card_orders)
+            .where(card_orders.c.id == item.card_order_id)
+            .values(
+                status=CardOrderStatus.ORDERED.value,
+                order_id=effect.order_id,
+                iban=effect.iban,
+                branch_address=effect.branch_address,
+                pickup_from=effect.pickup_from,
+                updated_at=now,
+            )
+        )
+        await self._event(
+            connection,
+            item.application_id,
+            EventKind.CARD_ORDERED,
+            at=now,
+            detail={"orderId": effect.order_id, "pickupFrom": effect.pickup_from.isoformat()},
+        )
+
+    async def _message_sent(
+        self, connection: AsyncConnection, item: OutboxItem, effect: MessageSent, now: datetime
+    ) -> None:
+        if item.notification_id is None or item.application_id is None:
+            raise ValueError("this outbox item does not send a notification")
+        sent = await _one(
+            connection,
+            sa.update(notifications)
+            .where(notifications.c.id == item.notification_id)
+            .values(
+                status=NotificationStatus.SENT.value,
+                provider_message_id=effect.provider_message_id,
+                sent_at=effect.sent_at,
+            )
+            .returning(notifications.c.kind, notifications.c.channel),
+        )
+        await self._event(
+            connection,
+            item.application_id,
+            EventKind.NOTIFIED,
+            at=effect.sent_at,
+            detail={
+                "kind": sent.kind,
+                "channel": sent.channel,
+                "notificationId": item.notification_id,
+            },
+        )
+
+    async def fail_outbox(
+        self, item_id: str, error: str, next_attempt_at: datetime, max_attempts: int
+    ) -> OutboxStatus:
+        """A delivery attempt failed. Below ``max_attempts`` attempts the item goes back to
+        PENDING until ``next_attempt_at`` (the caller's backoff; see :func:`backoff`) with a
+        DELIVERY_FAILED event; at ``max_attempts`` it is dead-lettered: DEAD, its notification
+        DEAD or its card order FAILED, and a DEAD_LETTERED event. Other items are never held up.
+
+        ``error`` is stored (cut to 500 characters) and shown to operators: it must carry no
+        personal data. Returns the item's status afterwards; an item that is not IN_FLIGHT
+        (already completed) is left as it is."""
+        error = error[:MAX_ERROR_LENGTH]
+        now = self._clock()
+        dead = outbox.c.attempts >= max_attempts
+        async with self._write() as connection:
+            row = await _first(
+                connection,
+                sa.update(outbox)
+                .where(outbox.c.id == item_id, outbox.c.status == OutboxStatus.IN_FLIGHT.value)
+                .values(
+                    status=sa.case(
+                        (dead, OutboxStatus.DEAD.value), else_=OutboxStatus.PENDING.value
+                    ),
+                    next_attempt_at=sa.case(
+                        (dead, outbox.c.next_attempt_at),
+                        else_=sa.bindparam(None, next_attempt_at, type_=UtcDateTime()),
+                    ),
+                    lease_until=None,
+                    last_error=error,
+                )
+                .returning(outbox),
+            )
+            if row is None:
+                status = await connection.scalar(
+                    sa.select(outbox.c.status).where(outbox.c.id == item_id)
+                )
+                if status is None:
+                    raise KeyError(item_id)
+                return OutboxStatus(status)
+            item = _outbox_item(row)
+            status = OutboxStatus(row.status)
+            if item.notification_id is not None:
+                await connection.execute(
+                    sa.update(notifications)
+                    .where(notifications.c.id == item.notification_id)
+                    .values(
+                        status=(
+                            NotificationStatus.DEAD
+                            if status is OutboxStatus.DEAD
+                            else NotificationStatus.FAILED
+                        ).value
+                    )
+                )
+            if item.card_order_id is not None and status is OutboxStatus.DEAD:
+                await connection.execute(
+                    sa.update(card_orders)
+                    .where(card_orders.c.id == item.card_order_id)
+                    .values(status=CardOrderStatus.FAILED.value, updated_at=now)
+                )
+            if item.application_id is not None:
+                detail: dict[str, Any] = {
+                    "topic": item.topic,
+                    "attempts": item.attempts,
+                    "error": error,
+                }
+                if status is OutboxStatus.DEAD:
+                    kind = EventKind.DEAD_LETTERED
+                else:
+                    kind = EventKind.DELIVERY_FAILED
+                    detail["nextAttemptAt"] = next_attempt_at.isoformat()
+                await self._event(connection, item.application_id, kind, at=now, detail=detail)
+        return status
+
+    # --- reads ----------------------------------------------------------------------------------
+
+    async def get_application(self, application_id: str) -> ApplicationRow | None:
+        return await self._one_application(applications.c.id == application_id)
+
+    async def get_by_number(self, number: str) -> ApplicationRow | None:
+        return await self._one_application(applications.c.number == number)
+
+    async def _one_application(self, condition: sa.ColumnElement[bool]) -> ApplicationRow | None:
+        async with self._read() as connection:
+            row = await _first(connection, sa.select(applications).where(condition))
+        return None if row is None else _application(row)
+
+    async def applications_for_fin(self, fin: str) -> list[ApplicationRow]:
+        """Applications that declare ``fin`` (as representative or member), newest first."""
+        members = sa.select(application_members.c.application_id).where(
+            application_members.c.fin == fin
+        )
+        return await self._applications(applications.c.id.in_(members))
+
+    async def applications_for_household(self, household_id: str) -> list[ApplicationRow]:
+        """Applications of a household, newest first."""
+        return await self._applications(applications.c.household_id == household_id)
+
+    async def _applications(self, condition: sa.ColumnElement[bool]) -> list[ApplicationRow]:
+        async with self._read() as connection:
+            rows = (
+                await connection.execute(
+                    sa.select(applications)
+                    .where(condition)
+                    .order_by(applications.c.submitted_at.desc(), applications.c.id.desc())
+                )
+            ).all()
+        return [_application(row) for row in rows]
+
+    async def list_applications(
+        self,
+        filter: ApplicationFilter | None = None,
+        *,
+        first: int = 20,
+        after: str | None = None,
+    ) -> Page:
+        """A page of applications matching ``filter``, in (submitted_at, id) order, after the
+        opaque ``after`` cursor (from a previous page's ``end_cursor``). ``first`` is 1 to 100;
+        a cursor this repository did not issue raises
+        :class:`~adapters.db.errors.InvalidCursor`."""
+        if not 1 <= first <= MAX_PAGE_SIZE:
+            raise ValueError(f"first must be between 1 and {MAX_PAGE_SIZE}")
+        conditions = _filter_conditions(filter or ApplicationFilter())
+        if after is not None:
+            submitted_at, last_id = decode_cursor(after)
+            conditions.append(
+                sa.or_(
+                    applications.c.submitted_at > submitted_at,
+                    sa.and_(
+                        applications.c.submitted_at == submitted_at,
+                        applications.c.id > last_id,
+                    ),
+                )
+            )
+        statement = (
+            sa.select(applications)
+            .where(*conditions)
+            .order_by(applications.c.submitted_at, applications.c.id)
+            .limit(first + 1)
+        )
+        async with self._read() as connection:
+            rows = (await connection.execute(statement)).all()
+        items = tuple(_application(row) for row in rows[:first])
+        end = encode_cursor(items[-1].submitted_at, items[-1].id) if items else None
+        return Page(items=items, end_cursor=end, has_next_page=len(rows) > first)
+
+    async def events(self, application_id: str) -> list[EventRow]:
+        """The application's events, in the order they happened."""
+        async with self._read() as connection:
+            rows = (
+                await connection.execute(
+                    sa.select(application_events)
+                    .where(application_events.c.application_id == application_id)
+                    .order_by(application_events.c.id)
+                )
+            ).all()
+        return [
+            EventRow(
+                id=int(row.id),
+                application_id=row.application_id,
+                at=row.at,
+                kind=EventKind(row.kind),
+                detail=row.detail,
+            )
+            for row in rows
+        ]
+
+    async def decisions(self, application_id: str) -> list[DecisionRow]:
+        """Every decision on the application, first to last (the last is the current one)."""
+        async with self._read() as connection:
+            rows = (
+                await connection.execute(
+                    sa.select(decisions)
+                    .where(decisions.c.application_id == application_id)
+                    .order_by(decisions.c.sequence)
+                )
+            ).all()
+        return [_decision(row) for row in rows]
+
+    async def current_decisions(self, application_ids: Sequence[str]) -> dict[str, DecisionRow]:
+        """The current (not superseded) decision of each application that has one: one query
+        for a page of applications (DataLoader)."""
+        if not application_ids:
+            return {}
+        async with self._read() as connection:
+            rows = (
+                await connection.execute(
+                    sa.select(decisions).where(
+                        decisions.c.application_id.in_(list(application_ids)),
+                        decisions.c.superseded.is_(False),
+                    )
+                )
+            ).all()
+        return {row.application_id: _decision(row) for row in rows}
+
+    async def card_order(self, application_id: str) -> CardOrderRow | None:
+        """The application's latest card order, if a card was ordered."""
+        async with self._read() as connection:
+            row = await _first(
+                connection,
+                sa.select(card_orders)
+                .where(card_orders.c.application_id == application_id)
+                .order_by(card_orders.c.created_at.desc(), card_orders.c.id.desc())
+                .limit(1),
+            )
+        if row is None:
+            return None
+        return CardOrderRow(
+            id=row.id,
+            application_id=row.application_id,
+            decision_id=row.decision_id,
+            idempotency_key=row.idempotency_key,
+            status=CardOrderStatus(row.status),
+            order_id=row.order_id,
+            iban=row.iban,
+            branch_address=row.branch_address,
+            pickup_from=row.pickup_from,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+    async def notifications(self, application_id: str) -> list[NotificationRow]:
+        """The application's notifications, in the order they were enqueued."""
+        async with self._read() as connection:
+            rows = (
+                await connection.execute(
+                    sa.select(notifications)
+                    .where(notifications.c.application_id == application_id)
+                    .order_by(notifications.c.created_at, _KIND_RANK, notifications.c.id)
+                )
+            ).all()
+        return [
+            NotificationRow(
+                id=row.id,
+                application_id=row.application_id,
+                channel=MessageChannel(row.channel),
+                kind=NotificationKind(row.kind),
+                recipient=row.recipient,
+                language=row.language,
+                text=row.text,
+                idempotency_key=row.idempotency_key,
+                status=NotificationStatus(row.status),
+                provider_message_id=row.provider_message_id,
+                sent_at=row.sent_at,
+                created_at=row.created_at,
+            )
+            for row in rows
+        ]
+
+    async def active_grant_covering(
+        self,
+        *,
+        household_id: str | None,
+        member_fins: Sequence[str],
+        month: date,
+        excluding_application_id: str | None = None,
+    ) -> bool:
+        """Whether one of our own current grants (not superseded) for this household, or for an
+        application declaring any of ``member_fins``, has a period overlapping the calendar
+        month of ``month`` (``ACTIVE_ASSIGNMENT_EXISTS``). Leave the application being
+        (re)assessed out with ``excluding_application_id``."""
+        month_start = month.replace(day=1)
+        next_month = (month_start + timedelta(days=32)).replace(day=1)
+        month_end = next_month - timedelta(days=1)
+        whose: list[sa.ColumnElement[bool]] = []
+        if household_id is not None:
+            whose.append(applications.c.household_id == household_id)
+        if member_fins:
+            whose.append(
+                applications.c.id.in_(
+                    sa.select(application_members.c.application_id).where(
+                        application_members.c.fin.in_(list(member_fins))
+                    )
+                )
+            )
+        if not whose:
+            return False
+        conditions = [
+            decisions.c.outcome == Outcome.GRANTED.value,
+            decisions.c.superseded.is_(False),
+            decisions.c.period_start <= month_end,
+            decisions.c.period_end >= month_start,
+            sa.or_(*whose),
+        ]
+        if excluding_application_id is not None:
+            conditions.append(applications.c.id != excluding_application_id)
+        statement = sa.select(
+            sa.exists(
+                sa.select(decisions.c.id)
+                .join(applications, applications.c.id == decisions.c.application_id)
+                .where(*conditions)
+            )
+        )
+        async with self._read() as connection:
+            return bool(await connection.scalar(statement))
+
+    # --- helpers --------------------------------------------------------------------------------
+
+    async def _event(
+        self,
+        connection: AsyncConnection,
+        application_id: str,
+        kind: EventKind,
+        *,
+        at: datetime,
+        detail: Mapping[str, Any],
+    ) -> None:
+        await connection.execute(
+            sa.insert(application_events).values(
+                application_id=application_id, at=at, kind=kind.value, detail=dict(detail)
+            )
+        )
+
+
+def backoff(attempt: int, *, base_seconds: float = 5.0, cap_seconds: float = 3600.0) -> timedelta:
+    """The delay before retrying after failed attempt number ``attempt`` (1, 2, …): doubling
+    from ``base_seconds``, capped at ``cap_seconds``. Add jitter at the caller if many items
+    fail together."""
+    if attempt < 1:
+        raise ValueError("attempts are counted from 1")
+    return timedelta(seconds=min(cap_seconds, base_seconds * 2 ** min(attempt - 1, 30)))
+
+
+# --- cursors ------------------------------------------------------------------------------------
+
+
+def encode_cursor(submitted_at: datetime, application_id: str) -> str:
+    """An opaque cursor for the position after (submitted_at, id)."""
+    raw = orjson.dumps([submitted_at.astimezone(UTC).isoformat(), application_id])
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        stamp, application_id = orjson.loads(raw)
+        submitted_at = datetime.fromisoformat(stamp)
+    except (binascii.Error, ValueError, TypeError, orjson.JSONDecodeError):
+        raise InvalidCursor() from None
+    if not isinstance(application_id, str) or submitted_at.tzinfo is None:
+        raise InvalidCursor()
+    return submitted_at, application_id
+
+
+# --- row mapping --------------------------------------------------------------------------------
+
+
+async def _first(connection: AsyncConnection, statement: sa.Executable) -> sa.Row[Any] | None:
+    return (await connection.execute(statement)).first()
+
+
+async def _one(connection: AsyncConnection, statement: sa.Executable) -> sa.Row[Any]:
+    return (await connection.execute(statement)).one()
+
+
+def _application(row: sa.Row[Any]) -> ApplicationRow:
+    return ApplicationRow(
+        id=row.id,
+        number=row.number,
+        idempotency_key=row.idempotency_key,
+        request_digest=row.request_digest,
+        status=ApplicationStatus(row.status),
+        channel=Channel(row.channel),
+        submitted_by=row.submitted_by,
+        submitted_role=row.submitted_role,
+        representative_fin=row.representative_fin,
+        household_id=row.household_id,
+        district=row.district,
+        member_fins=tuple(row.member_fins),
+        phone=row.phone,
+        email=row.email,
+        submitted_at=row.submitted_at,
+        registered_on=row.registered_on,
+        decision_due_on=row.decision_due_on,
+        missing_data=tuple(MissingItem(**item) for item in row.missing_data),
+        next_attempt_at=row.next_attempt_at,
+        attempts=int(row.attempts),
+        flagged_overdue=bool(row.flagged_overdue),
+        updated_at=row.updated_at,
+        version=int(row.version),
+    )
+
+
+def _decision(row: sa.Row[Any]) -> DecisionRow:
+    return DecisionRow(
+        id=row.id,
+        application_id=row.application_id,
+        sequence=int(row.sequence),
+        outcome=Outcome(row.outcome),
+        monthly_amount=row.monthly_amount,
+        period_start=row.period_start,
+        period_end=row.period_end,
+        record=row.record,
+        rules_version=row.rules_version,
+        decided_at=row.decided_at,
+        superseded=bool(row.superseded),
+    )
+
+
+def _outbox_item(row: sa.Row[Any]) -> OutboxItem:
+    return OutboxItem(
+        id=row.id,
+        topic=row.topic,
+        payload=row.payload,
+        dedupe_key=row.dedupe_key,
+        attempts=int(row.attempts),
+        lease_until=row.lease_until,
+        application_id=row.application_id,
+        card_order_id=row.card_order_id,
+        notification_id=row.notification_id,
+        created_at=row.created_at,
+    )
+
+
+def _same_input(existing: ApplicationRow, new: NewApplication) -> ApplicationRow:
+    if existing.request_digest != new.request_digest:
+        raise IdempotencyConflict(existing.id)
+    return existing
+
+
+def _check_decision(decision: NewDecision) -> None:
+    if decision.outcome is Outcome.GRANTED and (
+        decision.monthly_amount is None
+        or decision.period_start is None
+        or decision.period_end is None
+    ):
+        raise ValueError("a grant has a monthly amount and a period")
+    if decision.outcome is Outcome.REFUSED and decision.monthly_amount is not None:
+        raise ValueError("a refusal has no amount")
+
+
+def _money_text(decision: NewDecision) -> str | None:
+    return None if decision.monthly_amount is None else str(decision.monthly_amount)
+
+
+def _filter_conditions(filter: ApplicationFilter) -> list[sa.ColumnElement[bool]]:
+    conditions: list[sa.ColumnElement[bool]] = []
+    if filter.districts is not None:
+        conditions.append(applications.c.district.in_(list(filter.districts)))
+    if filter.statuses is not None:
+        conditions.append(applications.c.status.in_([status.value for status in filter.statuses]))
+    if filter.submitted_from is not None:
+        conditions.append(applications.c.submitted_at >= filter.submitted_from)
+    if filter.submitted_before is not None:
+        conditions.append(applications.c.submitted_at < filter.submitted_before)
+    if filter.overdue is not None:
+        conditions.append(applications.c.flagged_overdue.is_(filter.overdue))
+    if filter.submitted_by is not None:
+        conditions.append(applications.c.submitted_by == filter.submitted_by)
+    return conditions
