@@ -204,11 +204,13 @@ def count_members(facts: FamilyFacts, on: date) -> Counting | Missing:
                 missing.extend(unknown)
                 continue
         reasons: list[NotCountedReason] = []
-        if any(span.covers(on) for span in member.military_service.value):
+        service = member.military_service.value
+        if service and any(span.covers(on) for span in service):
             reasons.append(NotCountedReason.CONSCRIPT)
         if member.in_state_care.value:
             reasons.append(NotCountedReason.STATE_CARE)
-        if any(span.covers(on) for span in member.sentences.value):
+        sentences = member.sentences.value
+        if sentences and any(span.covers(on) for span in sentences):
             reasons.append(NotCountedReason.IMPRISONED)
         if member.wanted:
             reasons.append(NotCountedReason.WANTED)

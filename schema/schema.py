@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 
 import strawberry
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -33,10 +34,15 @@ def build_schema(
 ) -> strawberry.federation.Schema:
     """The schema. ``caches=False`` turns the parser and validation caches off (benchmarks);
     ``production`` turns introspection and field suggestions off (quality.md)."""
+    # The limiters' rule classes are made once: a new class per request would defeat the
+    # validation cache, whose key includes the rules.
+    rules = [
+        *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+    ]
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         MaskUnexpectedErrors,
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: AddValidationRules(rules),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         *extra_extensions,
     ]

@@ -80,14 +80,24 @@ class InvalidCursor(PersistenceError, ValueError):
         super().__init__("the cursor is not valid")
 
 
-def _is_unique_violation(error: sa_exc.IntegrityError) -> bool:
+# PostgreSQL conditions that a later attempt may not meet: query_canceled (statement timeout),
+# serialization_failure, deadlock_detected, lock_not_available, admin/crash shutdown,
+# cannot_connect_now, too_many_connections
+RETRYABLE_SQLSTATES = frozenset(
+    {"57014", "40001", "40P01", "55P03", "57P01", "57P02", "57P03", "53300"}
+)
+
+
+def _sqlstate(error: sa_exc.DBAPIError) -> str | None:
     original = error.orig
-    if (
-        getattr(original, "sqlstate", None) == "23505"
-        or getattr(original, "pgcode", None) == "23505"
-    ):
+    code = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+    return code if isinstance(code, str) else None
+
+
+def _is_unique_violation(error: sa_exc.IntegrityError) -> bool:
+    if _sqlstate(error) == "23505":
         return True  # PostgreSQL unique_violation
-    name = getattr(original, "sqlite_errorname", "")
+    name = getattr(error.orig, "sqlite_errorname", "")
     return name in ("SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY")
 
 
@@ -95,7 +105,10 @@ def _is_unavailable(error: BaseException) -> bool:
     if isinstance(error, sa_exc.TimeoutError | OSError | TimeoutError):
         return True  # pool checkout timeout, connection refused, connect timeout
     if isinstance(error, sa_exc.DBAPIError):
-        if error.connection_invalidated:
+        sqlstate = _sqlstate(error) or ""
+        if error.connection_invalidated or sqlstate in RETRYABLE_SQLSTATES:
+            return True
+        if sqlstate.startswith("08"):  # connection exception class
             return True
         # OperationalError: lost connection, "database is locked", serialization failure
         # (asyncpg maps 40001/40P01 there), server shutting down; InterfaceError: the

@@ -87,10 +87,11 @@ async def test_two_racing_deciders_make_one_decision(db, make, rows):
     application = await _registered(db, make, key="k-1")
 
     async def decide(n: int):
-        messages = [make.card_order("k-1"), make.notice(f"k-1:decided:{n}", NotificationKind.DECIDED)]
-        return await db.record_decision(
-            application.id, make.grant(), messages, application.version
-        )
+        messages = [
+            make.card_order("k-1"),
+            make.notice(f"k-1:decided:{n}", NotificationKind.DECIDED),
+        ]
+        return await db.record_decision(application.id, make.grant(), messages, application.version)
 
     results = await asyncio.gather(*(decide(n) for n in range(5)), return_exceptions=True)
 
@@ -217,9 +218,7 @@ async def test_an_active_grant_covers_its_months_for_the_household_and_its_membe
 async def test_a_grant_replaced_by_a_refusal_covers_nothing(db, make):
     application = await _registered(db, make, household_id="HH-A")
     granted = await db.record_decision(application.id, make.grant(), [], application.version)
-    await db.record_decision(
-        application.id, make.refusal(), [], granted.version, reassessment=True
-    )
+    await db.record_decision(application.id, make.refusal(), [], granted.version, reassessment=True)
 
     assert not await db.active_grant_covering(
         household_id="HH-A", member_fins=(), month=date(2026, 6, 1)

@@ -65,3 +65,14 @@ async def test_connections_broken_by_a_database_restart_are_replaced(db, target,
     result = await db.register_application(make.application())
 
     assert result.created
+
+
+async def test_a_statement_cut_off_by_the_servers_timeout_is_retryable(db, target):
+    if target.dialect != "postgresql":
+        pytest.skip("PostgreSQL statement timeout")
+    from adapters.db.errors import translate_errors
+
+    with pytest.raises(DatabaseUnavailable), translate_errors():
+        async with db.engine.connect() as connection:
+            await connection.execute(sa.text("SET statement_timeout = 10"))
+            await connection.execute(sa.text("SELECT pg_sleep(5)"))

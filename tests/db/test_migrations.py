@@ -90,7 +90,7 @@ def test_vemtas_db_upgrade_migrates_the_configured_database(tmp_path, monkeypatc
     assert f"at revision {migrate.head_revision()}" in capsys.readouterr().out
     with sqlite3.connect(path) as connection:
         names = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
-    assert TABLES <= names
+    assert names >= TABLES
 
 
 def test_vemtas_db_upgrade_reports_a_database_that_is_away(monkeypatch, capsys):
