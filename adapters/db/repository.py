@@ -13,8 +13,10 @@ item.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -130,6 +132,9 @@ class Database:
         self.engine = engine
         self._clock = clock
         self._postgres = engine.dialect.name == "postgresql"
+        self._writer_lock: asyncio.Lock | contextlib.nullcontext[None] = (
+            contextlib.nullcontext() if self._postgres else asyncio.Lock()
+        )
 
     # --- transactions ---------------------------------------------------------------------------
 
@@ -141,6 +146,14 @@ class Database:
 
     @asynccontextmanager
     async def _write(self) -> AsyncIterator[AsyncConnection]:
+        # SQLite has one writer at a time: queue this process's writers here rather than in
+        # SQLite's busy handler, which sleeps in growing steps (up to 100 ms) while it waits
+        async with self._writer_lock:
+            async with self._write_transaction() as connection:
+                yield connection
+
+    @asynccontextmanager
+    async def _write_transaction(self) -> AsyncIterator[AsyncConnection]:
         with translate_errors():
             async with self.engine.connect() as connection:
                 # SQLite: BEGIN IMMEDIATE (see adapters.db.engine)
