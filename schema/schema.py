@@ -16,10 +16,25 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
 
 from schema.errors import MaskUnexpectedErrors
 from schema.query import Query
 from schema.scalars import SCALAR_MAP
+
+# Root types are composed from one module per area (households and persons, applications,
+# the data tracker); each area adds its own root fields.
+QUERY_TYPES: list[type] = [Query]
+MUTATION_TYPES: list[type] = []
+SUBSCRIPTION_TYPES: list[type] = []
+
+
+def _root(name: str, types: list[type]) -> type | None:
+    if not types:
+        return None
+    if len(types) == 1:
+        return types[0]
+    return merge_types(name, tuple(types))
 
 MAX_DEPTH = 10
 MAX_ALIASES = 30
@@ -51,7 +66,9 @@ def build_schema(
     if production:
         extensions.append(DisableIntrospection)
     return strawberry.federation.Schema(
-        query=Query,
+        query=_root("Query", QUERY_TYPES),
+        mutation=_root("Mutation", MUTATION_TYPES),
+        subscription=_root("Subscription", SUBSCRIPTION_TYPES),
         extensions=extensions,
         config=StrawberryConfig(scalar_map=SCALAR_MAP, disable_field_suggestions=production),
         federation_version="2.11",

@@ -78,7 +78,9 @@ def _current(connection: Connection) -> str | None:
 
 
 def _revision(connection: Connection, message: str) -> None:
-    command.revision(alembic_config(connection), message=message, autogenerate=True)
+    # revisions are numbered 0001, 0002, … so that the files sort in the order they apply
+    next_id = f"{int(head_revision()) + 1:04d}"
+    command.revision(alembic_config(connection), message=message, autogenerate=True, rev_id=next_id)
 
 
 async def upgrade(url: str | URL, revision: str = "head", *, schema: str | None = None) -> None:

@@ -148,9 +148,8 @@ class Database:
     async def _write(self) -> AsyncIterator[AsyncConnection]:
         # SQLite has one writer at a time: queue this process's writers here rather than in
         # SQLite's busy handler, which sleeps in growing steps (up to 100 ms) while it waits
-        async with self._writer_lock:
-            async with self._write_transaction() as connection:
-                yield connection
+        async with self._writer_lock, self._write_transaction() as connection:
+            yield connection
 
     @asynccontextmanager
     async def _write_transaction(self) -> AsyncIterator[AsyncConnection]:
@@ -177,9 +176,6 @@ class Database:
         one row and all get it (the unique key decides; the losers read the winner's row).
         The application, its members, the REGISTERED event and ``new.notices`` are written in
         one transaction."""
-        existing = await self._by_idempotency_key(new.idempotency_key)
-        if existing is not None:
-            return RegisterResult(_same_input(existing, new), created=False)
         try:
             async with self._write() as connection:
                 row = await _first(
@@ -188,7 +184,7 @@ class Database:
                         applications.c.idempotency_key == new.idempotency_key
                     ),
                 )
-                if row is not None:  # registered since we looked (SQLite serializes writers)
+                if row is not None:  # SQLite: writers are serialized, we see the winner
                     return RegisterResult(_same_input(_application(row), new), created=False)
                 created = await self._insert_application(connection, new)
         except DuplicateKey:
@@ -432,27 +428,21 @@ class Database:
             )
             if row is None:
                 raise await self._why_not(connection, application_id, expected_version)
-            superseded = (
-                (
-                    await connection.execute(
-                        sa.update(decisions)
-                        .where(
-                            decisions.c.application_id == application_id,
-                            decisions.c.superseded.is_(False),
-                        )
-                        .values(superseded=True)
-                        .returning(decisions.c.sequence)
+            # the current decision is the one not superseded, and it has the highest sequence;
+            # an undecided application (the only kind a non-reassessment may decide) has none
+            superseded: list[int] = []
+            if reassessment:
+                result = await connection.execute(
+                    sa.update(decisions)
+                    .where(
+                        decisions.c.application_id == application_id,
+                        decisions.c.superseded.is_(False),
                     )
+                    .values(superseded=True)
+                    .returning(decisions.c.sequence)
                 )
-                .scalars()
-                .all()
-            )
-            last = await connection.scalar(
-                sa.select(sa.func.max(decisions.c.sequence)).where(
-                    decisions.c.application_id == application_id
-                )
-            )
-            sequence = int(last or 0) + 1
+                superseded = [int(sequence) for sequence in result.scalars()]
+            sequence = max(superseded, default=0) + 1
             decision_id = _new_id()
             await connection.execute(
                 sa.insert(decisions).values(
@@ -563,61 +553,82 @@ class Database:
         decision_id: str | None,
         now: datetime,
     ) -> None:
+        # enqueuing is idempotent on the dedupe key: messages already in the outbox (or twice in
+        # this batch) are skipped with their effect rows
+        batch: dict[str, OutboxMessage] = {}
         for message in messages:
-            known = await connection.scalar(
-                sa.select(outbox.c.id).where(outbox.c.dedupe_key == message.dedupe_key)
-            )
-            if known is not None:
-                continue  # enqueued before: enqueuing is idempotent on the dedupe key
+            batch.setdefault(message.dedupe_key, message)
+        if not batch:
+            return
+        known = set(
+            (
+                await connection.execute(
+                    sa.select(outbox.c.dedupe_key).where(outbox.c.dedupe_key.in_(list(batch)))
+                )
+            ).scalars()
+        )
+        orders: list[dict[str, Any]] = []
+        notices: list[dict[str, Any]] = []
+        items: list[dict[str, Any]] = []
+        for message in batch.values():
+            if message.dedupe_key in known:
+                continue
             card_order_id = notification_id = None
             has_effect = message.card_order is not None or message.notification is not None
             if has_effect and application_id is None:
                 raise ValueError("a card order or notification belongs to an application")
             if message.card_order is not None:
                 card_order_id = _new_id()
-                await connection.execute(
-                    sa.insert(card_orders).values(
-                        id=card_order_id,
-                        application_id=application_id,
-                        decision_id=decision_id,
-                        idempotency_key=message.card_order.idempotency_key,
-                        status=CardOrderStatus.PENDING.value,
-                        created_at=now,
-                        updated_at=now,
-                    )
+                orders.append(
+                    {
+                        "id": card_order_id,
+                        "application_id": application_id,
+                        "decision_id": decision_id,
+                        "idempotency_key": message.card_order.idempotency_key,
+                        "status": CardOrderStatus.PENDING.value,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
                 )
             if message.notification is not None:
                 notification = message.notification
                 notification_id = _new_id()
-                await connection.execute(
-                    sa.insert(notifications).values(
-                        id=notification_id,
-                        application_id=application_id,
-                        channel=notification.channel.value,
-                        kind=notification.kind.value,
-                        recipient=notification.recipient,
-                        language=notification.language,
-                        text=notification.text,
-                        idempotency_key=notification.idempotency_key,
-                        status=NotificationStatus.PENDING.value,
-                        created_at=now,
-                    )
+                notices.append(
+                    {
+                        "id": notification_id,
+                        "application_id": application_id,
+                        "channel": notification.channel.value,
+                        "kind": notification.kind.value,
+                        "recipient": notification.recipient,
+                        "language": notification.language,
+                        "text": notification.text,
+                        "idempotency_key": notification.idempotency_key,
+                        "status": NotificationStatus.PENDING.value,
+                        "created_at": now,
+                    }
                 )
-            await connection.execute(
-                sa.insert(outbox).values(
-                    id=_new_id(),
-                    topic=message.topic.value,
-                    payload=message.payload,
-                    dedupe_key=message.dedupe_key,
-                    status=OutboxStatus.PENDING.value,
-                    attempts=0,
-                    next_attempt_at=now,
-                    created_at=now,
-                    application_id=application_id,
-                    card_order_id=card_order_id,
-                    notification_id=notification_id,
-                )
+            items.append(
+                {
+                    "id": _new_id(),
+                    "topic": message.topic.value,
+                    "payload": message.payload,
+                    "dedupe_key": message.dedupe_key,
+                    "status": OutboxStatus.PENDING.value,
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                    "application_id": application_id,
+                    "card_order_id": card_order_id,
+                    "notification_id": notification_id,
+                }
             )
+        # effect rows first: the outbox items refer to them
+        if orders:
+            await connection.execute(sa.insert(card_orders), orders)
+        if notices:
+            await connection.execute(sa.insert(notifications), notices)
+        if items:
+            await connection.execute(sa.insert(outbox), items)
 
     async def claim_outbox(
         self, now: datetime, limit: int, lease_seconds: float

@@ -216,3 +216,31 @@ async def test_a_completion_after_the_item_was_dead_lettered_still_counts(db, ma
 
     [notice] = await db.notifications(application.id)
     assert notice.status is NotificationStatus.SENT
+
+
+async def test_an_effect_that_does_not_fit_the_item_changes_nothing(db, make):
+    await db.register_application(make.application(notices=1))
+    [item] = await db.claim_outbox(make.clock.now, 10, LEASE)
+    wrong = CardOrdered("ORD-1", "AZ21NABZ00000000137010001944", "Bakı", date(2026, 3, 9))
+
+    with pytest.raises(ValueError, match="does not order a card"):
+        await db.complete_outbox(item.id, wrong)
+
+    [again] = await db.claim_outbox(make.clock.now + timedelta(seconds=LEASE), 10, LEASE)
+    assert again.id == item.id
+
+
+async def test_a_message_enqueued_twice_is_kept_once(db, make, rows):
+    application = (await db.register_application(make.application(notices=0))).application
+    grant = await db.record_decision(
+        application.id, make.grant(), [make.card_order("k")], application.version
+    )
+
+    # a reassessment that grants again enqueues the same card order: no second card
+    await db.record_decision(
+        application.id, make.grant(), [make.card_order("k")], grant.version, reassessment=True
+    )
+
+    assert await rows(db, outbox) == 1
+    order = await db.card_order(application.id)
+    assert order is not None and order.status is CardOrderStatus.PENDING
