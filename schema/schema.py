@@ -36,6 +36,7 @@ def _root(name: str, types: list[type]) -> type | None:
         return types[0]
     return merge_types(name, tuple(types))
 
+
 MAX_DEPTH = 10
 MAX_ALIASES = 30
 MAX_TOKENS = 2000

@@ -54,16 +54,25 @@ def _as_of(text: str) -> date:
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.description = __doc__.split("\n\n")[1].replace("\n", " ") if __doc__ else None
     parser.add_argument(
-        "--households", type=_household_count, required=True, metavar="N",
+        "--households",
+        type=_household_count,
+        required=True,
+        metavar="N",
         help=f"number of families, 1 to {MAX_HOUSEHOLDS:,}",
     )
     parser.add_argument("--seed", type=_seed, required=True, metavar="S", help="any integer")
     parser.add_argument(
-        "--as-of", type=_as_of, default=None, metavar="DATE",
+        "--as-of",
+        type=_as_of,
+        default=None,
+        metavar="DATE",
         help="the application date the facts are laid out around (default 2026-11-01)",
     )
     parser.add_argument(
-        "-o", "--output", metavar="FILE", default=None,
+        "-o",
+        "--output",
+        metavar="FILE",
+        default=None,
         help="write to FILE instead of standard output (.json: JSON, otherwise YAML)",
     )
 
