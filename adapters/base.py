@@ -7,6 +7,8 @@
   agency failed; see :mod:`adapters.agency`).
 - :func:`track_staleness` lets a request collect every stale answer served while it runs,
   including single-key lookups such as ``population.family``.
+- :func:`track_xroad_ids` collects the X-Road message id of every agency call made inside it
+  (the audit log ties each read of personal data to the agency messages that served it).
 """
 
 from __future__ import annotations
@@ -135,3 +137,25 @@ def report_stale(agency: str, operation: str) -> None:
     report = _staleness.get()
     if report is not None:
         report.operations.add((agency, operation))
+
+
+_xroad_ids: ContextVar[list[str] | None] = ContextVar("vemtas_xroad_ids", default=None)
+
+
+@contextmanager
+def track_xroad_ids() -> Iterator[list[str]]:
+    """Collect the X-Road ``id`` of every agency call made inside this block (and tasks started
+    from it), in the order the calls were sent; retried attempts each have their own id."""
+    ids: list[str] = []
+    token = _xroad_ids.set(ids)
+    try:
+        yield ids
+    finally:
+        _xroad_ids.reset(token)
+
+
+def report_xroad_id(message_id: str) -> None:
+    """Called by the protocol clients for every message they send to an agency."""
+    ids = _xroad_ids.get()
+    if ids is not None:
+        ids.append(message_id)

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 import orjson
 
-from adapters.base import AdapterConfig, CallContext
+from adapters.base import AdapterConfig, CallContext, report_xroad_id
 from adapters.errors import (
     AgencyBadResponse,
     AgencyError,
@@ -68,9 +68,11 @@ def open_http_client(
 
 def xroad_headers(config: AdapterConfig, ctx: CallContext) -> dict[str, str]:
     """The X-Road headers of one REST call (a new ``X-Road-Id`` every time)."""
+    message_id = str(uuid.uuid4())
+    report_xroad_id(message_id)
     return {
         "X-Road-Client": config.xroad_client,
-        "X-Road-Id": str(uuid.uuid4()),
+        "X-Road-Id": message_id,
         "X-Road-UserId": ctx.user_id,
         "X-Road-Issue": ctx.issue,
     }

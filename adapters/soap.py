@@ -36,7 +36,7 @@ from zeep.transports import AsyncTransport, Transport
 from zeep.wsdl import Document
 from zeep.wsdl.utils import etree_to_string
 
-from adapters.base import AdapterConfig, CallContext
+from adapters.base import AdapterConfig, CallContext, report_xroad_id
 from adapters.errors import AgencyBadResponse, AgencyError, AgencyUnavailable
 from adapters.http import check_status, map_http_errors, read_limited
 from adapters.shape import ShapeError
@@ -227,10 +227,12 @@ class SoapClient:
         raise ValueError(f"{self.agency}: no binding {binding} in the vendored WSDL")
 
     def xroad_header(self, operation: str, ctx: CallContext) -> dict[str, str]:
+        message_id = str(uuid.uuid4())
+        report_xroad_id(message_id)
         return {
             "client": self._config.xroad_client,
             "service": f"AZ/GOV/{self.agency}/{operation}",
-            "id": str(uuid.uuid4()),
+            "id": message_id,
             "userId": ctx.user_id,
             "issue": ctx.issue,
             "protocolVersion": XROAD_PROTOCOL_VERSION,

@@ -188,3 +188,39 @@ outbox = sa.Table(
     sa.Index(None, "status", "lease_until"),
     one_of("status", OutboxStatus),
 )
+
+# --- the audit log (adapters/db/audit.py, docs/trust.md) -------------------------------------
+
+# One row per read of a person's data (by agency and data item) and per decision; append-only
+# and hash-chained: each row's hash covers its fields and the previous row's hash.
+audit_log = sa.Table(
+    "audit_log",
+    metadata,
+    sa.Column("seq", EventId, primary_key=True, autoincrement=False),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("actor_sub", sa.String(255), nullable=False),
+    sa.Column("actor_role", sa.String(32), nullable=False),
+    sa.Column("actor_institution", sa.String(200), nullable=True),
+    sa.Column("subject_fin", sa.String(7), nullable=False),
+    sa.Column("agency", sa.String(32), nullable=False),
+    sa.Column("data_item", sa.String(64), nullable=False),
+    sa.Column("purpose", sa.String(64), nullable=False),
+    sa.Column("application_id", sa.String(64), nullable=True),
+    sa.Column("allowed", sa.Boolean, nullable=False),
+    sa.Column("reason", sa.String(64), nullable=False),
+    sa.Column("xroad_ids", sa.Text, nullable=False),
+    sa.Column("correlation_id", sa.String(64), nullable=False),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.Index(None, "subject_fin", "seq"),
+)
+
+# A single row (id 1): the last sequence number and hash. Appends lock it (PostgreSQL
+# SELECT … FOR UPDATE; SQLite's write lock), so that rows are chained one after another.
+audit_chain_head = sa.Table(
+    "audit_chain_head",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("seq", EventId, nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)

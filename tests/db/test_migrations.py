@@ -25,6 +25,8 @@ TABLES = {
     "notifications",
     "outbox",
     "registration_counters",
+    "audit_log",
+    "audit_chain_head",
 }
 
 
