@@ -20,7 +20,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from adapters.base import MAX_BATCH, AdapterConfig, Batch, report_stale
+from adapters.base import MAX_BATCH, AdapterConfig, Batch, report_stale, wants_fresh_answers
 from adapters.cache import ABSENT, AnswerCache, CachedAnswer, cache_key
 from adapters.errors import AgencyBadResponse, AgencyTimeout, AgencyUnavailable
 from adapters.resilience import Guard
@@ -69,7 +69,8 @@ class AgencyCore:
             key: cache_key(config.cache_namespace, self.agency, operation, args, key)
             for key in wanted
         }
-        cached = await self.cache.get_many(list(keys_in_cache.values())) if ttl > 0 else {}
+        read_cache = ttl > 0 and not wants_fresh_answers()
+        cached = await self.cache.get_many(list(keys_in_cache.values())) if read_cache else {}
         now = config.clock()
         values: dict[str, Any] = {}
         stale: dict[str, CachedAnswer] = {}

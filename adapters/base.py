@@ -133,6 +133,26 @@ def track_staleness() -> Iterator[StalenessReport]:
         _staleness.reset(token)
 
 
+_fresh: ContextVar[bool] = ContextVar("vemtas_fresh_answers", default=False)
+
+
+@contextmanager
+def fresh_answers() -> Iterator[None]:
+    """Inside this block (and tasks started from it) every agency answer is fetched from the
+    agency, never read from the cache (fresh answers are still cached for others): a
+    reassessment decides on the agencies' data as it is now."""
+    token = _fresh.set(True)
+    try:
+        yield
+    finally:
+        _fresh.reset(token)
+
+
+def wants_fresh_answers() -> bool:
+    """Whether the caller is inside :func:`fresh_answers`."""
+    return _fresh.get()
+
+
 def report_stale(agency: str, operation: str) -> None:
     report = _staleness.get()
     if report is not None:

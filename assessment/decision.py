@@ -10,12 +10,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, localcontext
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from assessment import rules
 from assessment.facts import (
+    Agency,
     Evidence,
     FamilyFacts,
+    IncomeSource,
+    Input,
     MissingInput,
 )
 from assessment.legislation import Legislation, ParameterValue, default_legislation
@@ -27,7 +30,7 @@ from assessment.reasons import (
     ReasonCode,
     ReasonKind,
 )
-from assessment.rules import Counting, Finding, Missing, NotCounted, money
+from assessment.rules import Finding, Missing, NotCounted, money
 
 ENGINE_VERSION = "2026.1"
 SUPPORTED_FROM = date(2021, 1, 1)
@@ -109,7 +112,7 @@ class InsufficientData:
     application_date: date
 
 
-_REASON_ORDER = (*REFUSAL_ORDER, *QUALIFYING_ORDER)
+_REASON_RANK = {code: rank for rank, code in enumerate((*REFUSAL_ORDER, *QUALIFYING_ORDER))}
 _REASONS = {code: Reason(code, REASONS[code].kind, REASONS[code].reference) for code in ReasonCode}
 
 
@@ -148,125 +151,174 @@ def _assess(
     facts: FamilyFacts, on: date, decided_at: datetime, legislation: Legislation
 ) -> Decision | InsufficientData:
     parameters = legislation.on(on)
-    window = rules.income_window(on, parameters)
+    terms = rules.terms(on, parameters)
+    window = terms.window
 
-    missing: list[MissingInput] = []
     found = rules.count_members(facts, on)
-    if isinstance(found, Missing):
-        missing.extend(found.inputs)
-        # Go on with everyone alive counted, to name every other missing input at once.
-        living = tuple(m for m in facts.members if rules.is_living(m, on))
-        counting = Counting(living, (), living)
-    else:
-        counting = found
+    # Counting unknown: go on with everyone alive counted, to name every other missing input.
+    counting = rules.everyone_living(facts, on) if isinstance(found, Missing) else found
 
-    def take(result: Any) -> Any:
-        if isinstance(result, Missing):
-            missing.extend(result.inputs)
-            return None
-        return result
-
-    income: rules.IncomeAssessment | None = take(
-        rules.average_monthly_income(counting, window, parameters)
-    )
-    purchases: rules.Purchases | None = take(
-        rules.purchases_above_limit(counting, window, parameters)
-    )
-    utilities: rules.UtilityCost | None = take(
-        rules.utility_costs_above_limit(facts, counting, window, parameters)
-    )
-    others: list[Finding | None] = [
-        take(rules.vehicle_owned_or_used(counting, on)),
-        take(rules.multiple_properties_same_purpose(counting, on)),
-        take(rules.job_offers_refused(counting, on, parameters)),
+    income = rules.average_monthly_income(counting, window, parameters)
+    purchases = rules.purchases_above_limit(counting, window, parameters)
+    utilities = rules.utility_costs_above_limit(facts, counting, window, parameters)
+    others = (
+        rules.vehicle_owned_or_used(counting, on),
+        rules.multiple_properties_same_purpose(counting, on),
+        rules.job_offers_refused(counting, on, parameters),
         rules.declaration_mismatch(facts, counting),
-        take(rules.false_information_ban(counting, on, parameters)),
-        take(rules.active_assignment_exists(facts, on)),
-    ]
-    qualifying: list[Finding | None] = [
-        take(rules.member_disabled(counting, on)),
-        take(rules.carer(counting, on, parameters)),
-        take(rules.student(counting, on, parameters)),
-        take(rules.unemployment_insurance(counting, window)),
+        rules.false_information_ban(counting, on, parameters),
+        rules.active_assignment_exists(facts, on),
+    )
+    qualifying = (
+        rules.member_disabled(counting),
+        rules.carer(counting, on, parameters),
+        rules.student(counting, on, parameters),
+        rules.unemployment_insurance(counting, window),
         rules.member_died(facts, on, window),
-        take(rules.member_missing(counting)),
-        take(rules.member_imprisoned(counting, on)),
-        take(rules.no_able_bodied_member(counting, on, parameters)),
-    ]
-    if missing:
-        unique = {_missing_key(item): item for item in missing}
-        return InsufficientData(tuple(unique[key] for key in sorted(unique)), on)
+        rules.member_missing(counting),
+        rules.member_imprisoned(counting, on),
+        rules.no_able_bodied_member(counting, parameters),
+    )
+    if not counting.complete:  # complete facts: no rule can have missed an input
+        missing = _missing(found, income, purchases, utilities, *others, *qualifying)
+        if missing:
+            return InsufficientData(missing, on)
 
-    # Every rule answered: the None branches above are unreachable from here.
-    assert income is not None and purchases is not None and utilities is not None
-    qualifying_findings = [f for f in qualifying if f is not None]
-    refusal_findings = [
+    # Every rule answered.
+    assert not isinstance(income, Missing)
+    assert not isinstance(purchases, Missing)
+    assert not isinstance(utilities, Missing)
+    qualifying_findings = cast(_Findings, qualifying)
+    refusal_findings = (
         rules.income_at_or_above_threshold(counting, income, parameters),
         purchases.finding,
         utilities.finding,
-        *(f for f in others if f is not None),
+        *cast(_Findings, others),
         rules.no_qualifying_reason(qualifying_findings),
-    ]
-    findings = refusal_findings + qualifying_findings
-    holding = {f.code for f in findings if f.holds}
-    reasons = tuple(_REASONS[code] for code in _REASON_ORDER if code in holding)
-    used: dict[str, ParameterValue[Any]] = {
-        parameter.name: parameter
-        for group in (window.parameters, income.parameters, *(f.parameters for f in findings))
-        for parameter in group
-    }
+    )
+    holding = [finding.code for finding in refusal_findings if finding.holds]
+    granted = not holding
+    holding += [finding.code for finding in qualifying_findings if finding.holds]
+    reasons = tuple([_REASONS[code] for code in sorted(holding, key=_REASON_RANK.__getitem__)])
 
-    granted = not any(f.holds for f in refusal_findings)
     threshold = rules.threshold(counting, parameters)
     monthly: Decimal | None = None
     base: Decimal | None = None
     start: date | None = None
     end: date | None = None
     supplement_items: tuple[rules.ChildSupplement, ...] = ()
+    amount_parameters: rules.Parameters_ = ()
     if granted:
-        period = rules.assignment_period(on, parameters)
+        period = terms.period
         supplements = rules.child_under_one_supplement(counting, period.start, parameters)
         amount = rules.monthly_amount(counting, income, supplements, parameters)
-        for parameter in (*period.parameters, *supplements.parameters):
-            used[parameter.name] = parameter
         monthly, base, start, end = amount.monthly, amount.base, period.start, period.end
         supplement_items = supplements.items
+        amount_parameters = (*period.parameters, *supplements.parameters)
 
+    # The parameters cited: every rule cites the same ones for every family on a date, except
+    # the income rule (the farm coefficients, when a counted member farms) and the amount (the
+    # period, and the supplement when one is paid); so the sorted list is worked out once per
+    # date for each count of those (test_golden.py checks it against a fresh union each time).
+    citations_key = (len(income.parameters), len(amount_parameters))
+    cited = terms.citations.get(citations_key)
+    if cited is None:
+        cited = terms.citations[citations_key] = _citations(
+            window.parameters,
+            income.parameters,
+            *(finding.parameters for finding in refusal_findings),
+            *(finding.parameters for finding in qualifying_findings),
+            amount_parameters,
+        )
+
+    # Positional: a frozen dataclass's __init__ matches keywords one by one, and these two
+    # records are the largest a decision builds (the comments name the fields).
     calculation = Calculation(
-        need_criterion=parameters.need_criterion.value,
-        counted_members=tuple(sorted(m.fin for m in counting.counted)),
-        not_counted=tuple(sorted(counting.not_counted, key=lambda n: n.fin)),
-        threshold=threshold,
-        income_window_start=window.start,
-        income_window_end=window.end,
-        total_income=income.total,
-        average_monthly_income=income.average,
-        income_by_source=income.by_source,
-        excluded_income=income.excluded,
-        utility_monthly_total=utilities.monthly_total,
-        utility_cost_per_person=utilities.per_person,
-        utility_limit_per_person=utilities.limit,
-        purchases=purchases.total,
-        purchases_limit=purchases.limit,
-        base_amount=base,
-        supplements=tuple(sorted(supplement_items, key=lambda s: s.fin)),
+        parameters.need_criterion.value,  # need_criterion
+        tuple(sorted([m.fin for m in counting.counted])),  # counted_members
+        _by_fin(counting.not_counted),  # not_counted
+        threshold,  # threshold
+        window.start,  # income_window_start
+        window.end,  # income_window_end
+        income.total,  # total_income
+        income.average,  # average_monthly_income
+        income.by_source,  # income_by_source
+        income.excluded,  # excluded_income
+        utilities.monthly_total,  # utility_monthly_total
+        utilities.per_person,  # utility_cost_per_person
+        utilities.limit,  # utility_limit_per_person
+        purchases.total,  # purchases
+        purchases.limit,  # purchases_limit
+        base,  # base_amount
+        _by_fin(supplement_items),  # supplements
     )
     return Decision(
-        outcome=Outcome.GRANTED if granted else Outcome.REFUSED,
-        monthly_amount=monthly,
-        period_start=start,
-        period_end=end,
-        reasons=reasons,
-        calculation=calculation,
-        parameters=tuple(used[name] for name in sorted(used)),
-        evidence=facts.all_evidence,
-        rules_version=rules_version(legislation),
-        decided_at=decided_at,
-        application_date=on,
+        _GRANTED if granted else _REFUSED,  # outcome
+        monthly,  # monthly_amount
+        start,  # period_start
+        end,  # period_end
+        reasons,  # reasons
+        calculation,  # calculation
+        cited,  # parameters
+        facts.all_evidence,  # evidence
+        rules_version(legislation),  # rules_version
+        decided_at,  # decided_at
+        on,  # application_date
     )
+
+
+_GRANTED, _REFUSED = Outcome.GRANTED, Outcome.REFUSED
+_Findings = tuple[Finding, ...]  # built once: subscripting a type at run time makes an object
+_Sorted = TypeVar("_Sorted", rules.NotCounted, rules.ChildSupplement)
+
+
+def _by_fin(items: tuple[_Sorted, ...]) -> tuple[_Sorted, ...]:
+    return items if len(items) < 2 else tuple(sorted(items, key=rules.BY_FIN))
+
+
+def _citations(*groups: rules.Parameters_) -> tuple[ParameterValue[Any], ...]:
+    """Every parameter in ``groups``, once each, sorted by name."""
+    used: dict[str, ParameterValue[Any]] = {}
+    for group in groups:
+        for parameter in group:
+            used[parameter.name] = parameter
+    return tuple(used[name] for name in sorted(used))
+
+
+def _missing(*results: object) -> tuple[MissingInput, ...]:
+    """Every input the rules missed, once each, sorted by input then FIN."""
+    unique: dict[tuple[str, str], MissingInput] = {}
+    for result in results:
+        if isinstance(result, Missing):
+            for item in result.inputs:
+                unique[_missing_key(item)] = item
+    return tuple(unique[key] for key in sorted(unique))
 
 
 # --- JSON: the GraphQL shapes --------------------------------------------------------------
+#
+# Speed: on Python 3.11 an enum member's .value and .name are Python-level properties, and a
+# decision's JSON reads dozens of them; the lookups below give the same strings several times
+# faster. A date's cited parameters are one tuple shared by its decisions (see _assess), so
+# their JSON is built once per tuple and copied. Every call returns fresh dicts and lists.
+
+_OUTCOME = {outcome: outcome.value for outcome in Outcome}
+_CODE = {code: code.value for code in ReasonCode}
+_KIND = {kind: kind.value for kind in ReasonKind}
+_MESSAGES = {
+    code: {language.value: REASONS[code].message(language) for language in Language}
+    for code in ReasonCode
+}
+_NOT_COUNTED = {reason: reason.value for reason in rules.NotCountedReason}
+_SOURCE = {source: source.name for source in IncomeSource}
+_AGENCY = {agency: agency.value for agency in Agency}
+_INPUT = {item: (item.value, item.agency.value) for item in Input}
+
+# Keyed by the tuple's identity; each entry holds its tuple, so no other object can take its
+# id while the entry lives. Bounded: cleared when full.
+_PARAMETERS_JSON: dict[int, tuple[tuple[ParameterValue[Any], ...], tuple[dict[str, str], ...]]]
+_PARAMETERS_JSON = {}
+_PARAMETERS_JSON_LIMIT = 256
 
 
 def _money(amount: Decimal | None) -> str | None:
@@ -285,10 +337,51 @@ def _parameter_value(value: Decimal | int | bool) -> str:
 
 def _source(total: rules.SourceTotal, months: int) -> dict[str, Any]:
     return {
-        "source": total.source.name,
+        "source": _SOURCE[total.source],
         "total": _money(total.total),
         "monthlyAverage": _money(rules.per_month(total.total, months)),
     }
+
+
+def _parameters(parameters: tuple[ParameterValue[Any], ...]) -> list[dict[str, str]]:
+    found = _PARAMETERS_JSON.get(id(parameters))
+    if found is None:
+        if len(_PARAMETERS_JSON) >= _PARAMETERS_JSON_LIMIT:
+            _PARAMETERS_JSON.clear()
+        found = _PARAMETERS_JSON[id(parameters)] = (
+            parameters,
+            tuple(
+                {
+                    "name": p.name,
+                    "value": _parameter_value(p.value),
+                    "unit": p.unit.value,
+                    "inForceFrom": p.in_force_from.isoformat(),
+                    "status": p.status.name,
+                    "reference": p.reference,
+                }
+                for p in parameters
+            ),
+        )
+    return [dict(item) for item in found[1]]
+
+
+def _evidence(evidence: tuple[Evidence, ...]) -> list[dict[str, str]]:
+    # The answers of one household were mostly fetched at one time: written once.
+    times: dict[int, str] = {}
+    found = []
+    for e in evidence:
+        fetched_at = times.get(id(e.fetched_at))
+        if fetched_at is None:
+            fetched_at = times[id(e.fetched_at)] = e.fetched_at.isoformat()
+        found.append(
+            {
+                "agency": _AGENCY[e.agency],
+                "operation": e.operation,
+                "fetchedAt": fetched_at,
+                "digest": e.digest,
+            }
+        )
+    return found
 
 
 def decision_to_json(decision: Decision) -> dict[str, Any]:
@@ -297,15 +390,15 @@ def decision_to_json(decision: Decision) -> dict[str, Any]:
     c = decision.calculation
     months = _window_months(c.income_window_start, c.income_window_end)
     return {
-        "outcome": decision.outcome.value,
+        "outcome": _OUTCOME[decision.outcome],
         "monthlyAmount": _money(decision.monthly_amount),
         "periodStart": _date(decision.period_start),
         "periodEnd": _date(decision.period_end),
         "reasons": [
             {
-                "code": reason.code.value,
-                "kind": reason.kind.value,
-                "messages": {language.value: reason.message(language) for language in Language},
+                "code": _CODE[reason.code],
+                "kind": _KIND[reason.kind],
+                "messages": dict(_MESSAGES[reason.code]),
                 "reference": reason.reference,
             }
             for reason in decision.reasons
@@ -316,7 +409,7 @@ def decision_to_json(decision: Decision) -> dict[str, Any]:
             "countedMembers": len(c.counted_members),
             "counted": list(c.counted_members),
             "notCounted": [
-                {"fin": n.fin, "reasons": [reason.value for reason in n.reasons]}
+                {"fin": n.fin, "reasons": [_NOT_COUNTED[reason] for reason in n.reasons]}
                 for n in c.not_counted
             ],
             "threshold": _money(c.threshold),
@@ -337,26 +430,8 @@ def decision_to_json(decision: Decision) -> dict[str, Any]:
                 for s in c.supplements
             ],
         },
-        "parameters": [
-            {
-                "name": p.name,
-                "value": _parameter_value(p.value),
-                "unit": p.unit.value,
-                "inForceFrom": p.in_force_from.isoformat(),
-                "status": p.status.name,
-                "reference": p.reference,
-            }
-            for p in decision.parameters
-        ],
-        "evidence": [
-            {
-                "agency": e.agency.value,
-                "operation": e.operation,
-                "fetchedAt": e.fetched_at.isoformat(),
-                "digest": e.digest,
-            }
-            for e in decision.evidence
-        ],
+        "parameters": _parameters(decision.parameters),
+        "evidence": _evidence(decision.evidence),
         "rulesVersion": decision.rules_version,
         "decidedAt": decision.decided_at.isoformat(),
     }
@@ -368,9 +443,8 @@ def _window_months(start: date, end: date) -> int:
 
 def missing_to_json(result: InsufficientData) -> dict[str, Any]:
     """``{"missingData": [{"agency", "input", "fin"}]}`` (GraphQL ``MissingInput``)."""
-    return {
-        "missingData": [
-            {"agency": item.agency.value, "input": item.input.value, "fin": item.fin}
-            for item in result.missing
-        ]
-    }
+    found = []
+    for item in result.missing:
+        name, agency = _INPUT[item.input]
+        found.append({"agency": agency, "input": name, "fin": item.fin})
+    return {"missingData": found}

@@ -4,6 +4,22 @@ Each rule reads only the facts, the application date and the parameter snapshot,
 what it found with the parameters it used, or :class:`Missing` naming every unknown input it
 needed. Rules never guess: the composition in :mod:`assessment.decision` turns any ``Missing``
 into "insufficient data".
+
+Speed (quality.md: at least 10,000 decisions per second on one core) shapes how the rules are
+written, never what they decide:
+
+- each rule walks the records it reads once, with plain loops (no generator expressions or
+  closures per member or per record), and looks nothing up twice;
+- each counted member's age and disability on the application date are worked out once per
+  decision, by :func:`count_members`, for the four rules that read them;
+- what depends only on the application date and the parameter snapshot (the income window,
+  the assignment period, the parameters decisions cite) is worked out once per date
+  (:func:`terms`), not once per family; nothing about a family is remembered;
+- enum members are bound to module names once (on Python 3.11 reading a member off its class
+  costs several times a global lookup), and the rules that cite no parameter return one of
+  their two possible findings, built once.
+
+``bench/assessment.py`` measures it; ``tests/assessment/test_golden.py`` pins the decisions.
 """
 
 from __future__ import annotations
@@ -13,6 +29,7 @@ from datetime import date
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal
 from enum import StrEnum
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from assessment.dates import add_months, age_on, month_end, month_start
@@ -31,6 +48,7 @@ from assessment.reasons import ReasonCode
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
+ONE = Decimal("1")
 # Rule results are NamedTuples: immutable like frozen dataclasses, and several times cheaper
 # to build, which shows in the engine's throughput (a decision builds a few dozen of them).
 
@@ -47,7 +65,8 @@ def money(amount: Decimal) -> Decimal:
 
 def per_month(total: Decimal, months: int) -> Decimal:
     """``total`` divided by ``months``, exactly to 28 digits whatever the caller's context."""
-    return DECIMAL_CONTEXT.divide(total, Decimal(months))
+    # The context converts the integer exactly, as Decimal(months) would.
+    return DECIMAL_CONTEXT.divide(total, months)
 
 
 class Missing(NamedTuple):
@@ -62,6 +81,37 @@ class Finding(NamedTuple):
     code: ReasonCode
     holds: bool
     parameters: Parameters_ = ()
+
+
+# Enum members read per decision, member or record (see the module docstring); and for the
+# rules that cite no parameter, their two possible findings (holds or not), built once.
+
+
+def _findings(code: ReasonCode) -> tuple[Finding, Finding]:
+    return (Finding(code, False), Finding(code, True))
+
+
+_FINDINGS_ACTIVE_ASSIGNMENT_EXISTS = _findings(ReasonCode.ACTIVE_ASSIGNMENT_EXISTS)
+_CARER = ReasonCode.CARER
+_FINDINGS_DECLARATION_MISMATCH = _findings(ReasonCode.DECLARATION_MISMATCH)
+_FALSE_INFORMATION_BAN = ReasonCode.FALSE_INFORMATION_BAN
+_INCOME_AT_OR_ABOVE_THRESHOLD = ReasonCode.INCOME_AT_OR_ABOVE_THRESHOLD
+_JOB_OFFERS_REFUSED = ReasonCode.JOB_OFFERS_REFUSED
+_MEMBER_DIED = ReasonCode.MEMBER_DIED
+_FINDINGS_MEMBER_DISABLED = _findings(ReasonCode.MEMBER_DISABLED)
+_FINDINGS_MEMBER_IMPRISONED = _findings(ReasonCode.MEMBER_IMPRISONED)
+_FINDINGS_MEMBER_MISSING = _findings(ReasonCode.MEMBER_MISSING)
+_FINDINGS_MULTIPLE_PROPERTIES_SAME_PURPOSE = _findings(ReasonCode.MULTIPLE_PROPERTIES_SAME_PURPOSE)
+_NO_ABLE_BODIED_MEMBER = ReasonCode.NO_ABLE_BODIED_MEMBER
+_FINDINGS_NO_QUALIFYING_REASON = _findings(ReasonCode.NO_QUALIFYING_REASON)
+_PURCHASES_ABOVE_LIMIT = ReasonCode.PURCHASES_ABOVE_LIMIT
+_STUDENT = ReasonCode.STUDENT
+_UNEMPLOYMENT_INSURANCE = ReasonCode.UNEMPLOYMENT_INSURANCE
+_UTILITY_COSTS_ABOVE_LIMIT = ReasonCode.UTILITY_COSTS_ABOVE_LIMIT
+_FINDINGS_VEHICLE_OWNED_OR_USED = _findings(ReasonCode.VEHICLE_OWNED_OR_USED)
+_GUARDIAN = Relation.GUARDIAN
+_OWNER = VehicleRole.OWNER
+_IMPUTED_FARM = IncomeSource.IMPUTED_FARM
 
 
 def _unknown(members: Iterable[MemberFacts], *inputs: Input) -> tuple[MissingInput, ...]:
@@ -88,8 +138,62 @@ class IncomeWindow(NamedTuple):
     def start(self) -> date:
         return self.first_month
 
-    def holds_day(self, day: date) -> bool:
-        return self.first_month <= day <= self.end
+
+class Period(NamedTuple):
+    start: date
+    end: date
+    parameters: Parameters_
+
+
+class Terms(NamedTuple):
+    """What the rules derive from the application date and the parameter snapshot alone: the
+    same for every family decided on that date, so worked out once per date (:func:`terms`)."""
+
+    parameters: Parameters  # the snapshot they come from (held, so that its id stays unique)
+    window: IncomeWindow
+    period: Period
+    # What decisions on this date cite, by what varies between families (filled by
+    # assessment.decision as decisions are made; see Citations there).
+    citations: dict[tuple[int, int], tuple[ParameterValue[Any], ...]]
+
+
+# Keyed by the application date and the snapshot's identity: a snapshot is a frozen record of
+# some thirty values, too slow to hash per decision, and `Legislation.on` gives the same
+# object for the same day. Each entry holds its snapshot, so no other object can take its id
+# while the entry lives. Bounded: cleared when full (a few dates are decided at a time).
+_TERMS: dict[tuple[date, int], Terms] = {}
+_TERMS_LIMIT = 256
+
+
+def terms(on: date, parameters: Parameters) -> Terms:
+    """The :class:`Terms` of an application dated ``on`` under ``parameters`` (memoised)."""
+    key = (on, id(parameters))
+    found = _TERMS.get(key)
+    if found is None:
+        if len(_TERMS) >= _TERMS_LIMIT:
+            _TERMS.clear()
+        found = _TERMS[key] = _derive_terms(on, parameters)
+    return found
+
+
+def _derive_terms(on: date, parameters: Parameters) -> Terms:
+    application_month = month_start(on)
+    window_months = parameters.income_window_months
+    last_month = add_months(application_month, -1)
+    window = IncomeWindow(
+        first_month=add_months(application_month, -window_months.value),
+        last_month=last_month,
+        end=month_end(last_month),
+        months=window_months.value,
+        parameters=(window_months,),
+    )
+    period_months = parameters.assignment_period_months
+    period = Period(
+        application_month,
+        month_end(add_months(application_month, period_months.value - 1)),
+        (period_months,),
+    )
+    return Terms(parameters, window, period, {})
 
 
 def income_window(on: date, parameters: Parameters) -> IncomeWindow:
@@ -97,26 +201,7 @@ def income_window(on: date, parameters: Parameters) -> IncomeWindow:
 
     Basis: Decision No. 37 (income of the last 12 months); parameter ``income_window_months``.
     """
-    return _income_window(on, parameters.income_window_months)
-
-
-@lru_cache(maxsize=4096)
-def _income_window(on: date, months: ParameterValue[int]) -> IncomeWindow:
-    application_month = month_start(on)
-    last_month = add_months(application_month, -1)
-    return IncomeWindow(
-        first_month=add_months(application_month, -months.value),
-        last_month=last_month,
-        end=month_end(last_month),
-        months=months.value,
-        parameters=(months,),
-    )
-
-
-class Period(NamedTuple):
-    start: date
-    end: date
-    parameters: Parameters_
+    return terms(on, parameters).window
 
 
 def assignment_period(on: date, parameters: Parameters) -> Period:
@@ -125,14 +210,7 @@ def assignment_period(on: date, parameters: Parameters) -> Period:
 
     Basis: Law No. 1039-IIQ as amended by Law No. 125-VIQD of 2 Jun 2020 (2 years to 1 year).
     """
-    return _assignment_period(on, parameters.assignment_period_months)
-
-
-@lru_cache(maxsize=4096)
-def _assignment_period(on: date, months: ParameterValue[int]) -> Period:
-    start = month_start(on)
-    end = month_end(add_months(start, months.value - 1))
-    return Period(start, end, (months,))
+    return terms(on, parameters).period
 
 
 class NotCountedReason(StrEnum):
@@ -154,18 +232,51 @@ class NotCounted(NamedTuple):
     reasons: tuple[NotCountedReason, ...]
 
 
+BY_FIN = itemgetter(0)  # sort key of NotCounted and ChildSupplement: the FIN comes first
+
+
 class Counting(NamedTuple):
-    """Who is counted; ``living`` are the members alive (and born) on the application date."""
+    """Who is counted; ``living`` are the members alive (and born) on the application date.
+
+    ``ages`` and ``disabled`` are, in ``counted``'s order, each counted member's age on the
+    application date and whether they have a disability valid on it: worked out once per
+    decision for the rules that read them. ``disabled`` is False where the disability is
+    unknown; a rule reading it names the unknown input instead (see :func:`_unknown`).
+    """
 
     counted: tuple[MemberFacts, ...]
     not_counted: tuple[NotCounted, ...]
     living: tuple[MemberFacts, ...]
+    ages: tuple[int, ...]
+    disabled: tuple[bool, ...]
     complete: bool = False  # every agency answered about every member: nothing to check
 
 
 def is_living(member: MemberFacts, on: date) -> bool:
     """Born on or before ``on`` and not dead on it."""
     return member.birth_date <= on and (member.died_on is None or member.died_on > on)
+
+
+def everyone_living(facts: FamilyFacts, on: date) -> Counting:
+    """Every living member counted: what the rules go on with when counting itself is
+    unknown, to name every other missing input at once."""
+    living = tuple(member for member in facts.members if is_living(member, on))
+    return Counting(
+        living,
+        (),
+        living,
+        tuple(age_on(member.birth_date, on) for member in living),
+        tuple(_disabled(member, on) for member in living),
+    )
+
+
+def _disabled(member: MemberFacts, on: date) -> bool:
+    """A disability valid on ``on``; False when the disability is unknown (see Counting)."""
+    fact = member.disability
+    if not fact.is_known:
+        return False
+    disability = fact.value
+    return disability is not None and disability.valid_on(on)
 
 
 _COUNTING_INPUTS = (
@@ -187,14 +298,19 @@ def count_members(facts: FamilyFacts, on: date) -> Counting | Missing:
     They stay members, shown with every reason that holds.
     """
     counted: list[MemberFacts] = []
+    ages: list[int] = []
+    disabled: list[bool] = []
     not_counted: list[NotCounted] = []
     living: list[MemberFacts] = []
     missing: list[MissingInput] = []
+    year, month_day = on.year, (on.month, on.day)
     for member in facts.members:
-        if member.died_on is not None and member.died_on <= on:
+        died_on = member.died_on
+        if died_on is not None and died_on <= on:
             not_counted.append(NotCounted(member.fin, (NotCountedReason.DIED,)))
             continue
-        if member.birth_date > on:
+        born = member.birth_date
+        if born > on:
             not_counted.append(NotCounted(member.fin, (NotCountedReason.NOT_YET_BORN,)))
             continue
         living.append(member)
@@ -218,15 +334,25 @@ def count_members(facts: FamilyFacts, on: date) -> Counting | Missing:
             reasons.append(NotCountedReason.LIVES_ABROAD)
         if member.citizenship != "AZ":
             reasons.append(NotCountedReason.FOREIGNER_OR_STATELESS)
-        if member.relation is Relation.GUARDIAN:
+        if member.relation is _GUARDIAN:
             reasons.append(NotCountedReason.GUARDIAN)
         if reasons:
             not_counted.append(NotCounted(member.fin, tuple(reasons)))
         else:
             counted.append(member)
+            # age_on, inlined: someone born on 29 February ages on 1 March
+            ages.append(year - born.year - (month_day < (born.month, born.day)))
+            disabled.append(_disabled(member, on))
     if missing:
         return Missing(tuple(missing))
-    return Counting(tuple(counted), tuple(not_counted), tuple(living), facts.complete)
+    return Counting(
+        tuple(counted),
+        tuple(not_counted),
+        tuple(living),
+        tuple(ages),
+        tuple(disabled),
+        facts.complete,
+    )
 
 
 # --- income -------------------------------------------------------------------------------
@@ -275,11 +401,14 @@ def imputed_farm_income(member: MemberFacts, parameters: Parameters) -> tuple[De
     return monthly, used
 
 
-def _excluded_sources(parameters: Parameters) -> frozenset[IncomeSource]:
+@lru_cache(maxsize=8)
+def _excluded_sources(
+    credit_counted_as_income: bool, liberated_territories_benefit_excluded: bool
+) -> frozenset[IncomeSource]:
     excluded = {IncomeSource.TSA}
-    if not parameters.credit_counted_as_income.value:
+    if not credit_counted_as_income:
         excluded.add(IncomeSource.CREDIT)
-    if parameters.liberated_territories_benefit_excluded.value:
+    if liberated_territories_benefit_excluded:
         excluded.add(IncomeSource.LIBERATED_TERRITORIES_BENEFIT)
     return frozenset(excluded)
 
@@ -296,23 +425,21 @@ def average_monthly_income(
     2020-11-01, Decision No. 445); the benefit for specialists in the liberated territories
     (2023-01-01 to 2027-12-31). Basis: Law art. 1; Decision No. 37.
     """
-    missing = (
-        ()
-        if counting.complete
-        else _unknown(counting.counted, *INCOME_INPUTS, Input.AGRICULTURE_FARM)
-    )
-    if missing:
-        return Missing(missing)
-    excluded_sources = _excluded_sources(parameters)
-    counted: dict[IncomeSource, Decimal] = {}
-    excluded: dict[IncomeSource, Decimal] = {}
-    used: tuple[ParameterValue[Any], ...] = (
-        *window.parameters,
+    if not counting.complete:
+        missing = _unknown(counting.counted, *INCOME_INPUTS, Input.AGRICULTURE_FARM)
+        if missing:
+            return Missing(missing)
+    credit, liberated = (
         parameters.credit_counted_as_income,
         parameters.liberated_territories_benefit_excluded,
     )
+    excluded_sources = _excluded_sources(credit.value, liberated.value)
+    # Per source, in the order the records come: the sums are those of adding one record
+    # after the other, member by member, agency by agency.
+    counted: dict[IncomeSource, Decimal] = {}
+    excluded: dict[IncomeSource, Decimal] = {}
     farm_used: Parameters_ = ()
-    first, last = window.first_month, window.last_month
+    first, last, months = window.first_month, window.last_month, window.months
     for member in counting.counted:
         for records in (
             member.tax_incomes.value,
@@ -323,21 +450,21 @@ def average_monthly_income(
         ):
             for record in records:
                 if first <= record.month <= last:
-                    bucket = excluded if record.source in excluded_sources else counted
-                    bucket[record.source] = bucket.get(record.source, ZERO) + record.amount
-        monthly_farm, farm_parameters = imputed_farm_income(member, parameters)
-        if farm_parameters:
-            counted[IncomeSource.IMPUTED_FARM] = (
-                counted.get(IncomeSource.IMPUTED_FARM, ZERO) + monthly_farm * window.months
-            )
-            farm_used = farm_parameters
+                    source = record.source
+                    if source in excluded_sources:
+                        excluded[source] = excluded.get(source, ZERO) + record.amount
+                    else:
+                        counted[source] = counted.get(source, ZERO) + record.amount
+        if member.farm.value is not None:
+            monthly_farm, farm_used = imputed_farm_income(member, parameters)
+            counted[_IMPUTED_FARM] = counted.get(_IMPUTED_FARM, ZERO) + monthly_farm * months
     total = sum(counted.values(), ZERO)
     return IncomeAssessment(
-        total=total,
-        average=per_month(total, window.months),
-        by_source=_totals(counted),
-        excluded=_totals(excluded),
-        parameters=used + farm_used,
+        total,
+        per_month(total, months),
+        _totals(counted),
+        _totals(excluded),
+        (*window.parameters, credit, liberated, *farm_used),
     )
 
 
@@ -345,6 +472,11 @@ _SOURCE_ORDER = {source: index for index, source in enumerate(IncomeSource)}
 
 
 def _totals(amounts: dict[IncomeSource, Decimal]) -> tuple[SourceTotal, ...]:
+    if not amounts:
+        return ()
+    if len(amounts) == 1:  # mostly: nothing to sort
+        ((source, total),) = amounts.items()
+        return (SourceTotal(source, total),)
     return tuple(
         SourceTotal(source, amounts[source])
         for source in sorted(amounts, key=_SOURCE_ORDER.__getitem__)
@@ -365,21 +497,22 @@ def income_at_or_above_threshold(
     """Refused when the average monthly income is at or above the need criterion × counted
     members. Basis: Law art. 1 (need criterion); Fund's refusal list."""
     holds = income.average >= threshold(counting, parameters)
-    return Finding(ReasonCode.INCOME_AT_OR_ABOVE_THRESHOLD, holds, (parameters.need_criterion,))
+    return Finding(_INCOME_AT_OR_ABOVE_THRESHOLD, holds, (parameters.need_criterion,))
 
 
 def vehicle_owned_or_used(counting: Counting, on: date) -> Finding | Missing:
     """Refused when any member owns, or is a registered user of, a motor vehicle (motorcycles
     included), other than one the state gave for rehabilitation. Basis: Fund's refusal list."""
-    missing = () if counting.complete else _unknown(counting.living, Input.VEHICLES)
-    if missing:
-        return Missing(missing)
-    holds = any(
-        vehicle.acquired_on <= on and not vehicle.state_rehabilitation
-        for member in counting.living
-        for vehicle in member.vehicles.value
-    )
-    return Finding(ReasonCode.VEHICLE_OWNED_OR_USED, holds)
+    if not counting.complete:
+        missing = _unknown(counting.living, Input.VEHICLES)
+        if missing:
+            return Missing(missing)
+    holds = False
+    for member in counting.living:
+        for vehicle in member.vehicles.value:
+            if vehicle.acquired_on <= on and not vehicle.state_rehabilitation:
+                holds = True
+    return _FINDINGS_VEHICLE_OWNED_OR_USED[holds]
 
 
 def _address_key(address: str) -> str:
@@ -389,16 +522,20 @@ def _address_key(address: str) -> str:
 def multiple_properties_same_purpose(counting: Counting, on: date) -> Finding | Missing:
     """Refused when the members own two or more real-estate objects of the same purpose (e.g.
     two dwellings) at different addresses. Basis: Fund's refusal list."""
-    missing = () if counting.complete else _unknown(counting.living, Input.PROPERTY_REAL_ESTATE)
-    if missing:
-        return Missing(missing)
+    if not counting.complete:
+        missing = _unknown(counting.living, Input.PROPERTY_REAL_ESTATE)
+        if missing:
+            return Missing(missing)
     addresses: dict[str, set[str]] = {}
     for member in counting.living:
         for estate in member.real_estate.value:
             if estate.acquired_on <= on:
                 addresses.setdefault(estate.purpose.value, set()).add(_address_key(estate.address))
-    holds = any(len(found) >= 2 for found in addresses.values())
-    return Finding(ReasonCode.MULTIPLE_PROPERTIES_SAME_PURPOSE, holds)
+    holds = False
+    for found in addresses.values():
+        if len(found) >= 2:
+            holds = True
+    return _FINDINGS_MULTIPLE_PROPERTIES_SAME_PURPOSE[holds]
 
 
 class Purchases(NamedTuple):
@@ -414,30 +551,30 @@ def purchases_above_limit(
     window is above the limit (a multiple of the living wage). Real estate counts by the
     family's share of each object (at most the whole object); vehicles count once each, for
     their owners. Basis: Fund's refusal list; Decision No. 37."""
-    missing = (
-        ()
-        if counting.complete
-        else _unknown(counting.living, Input.PROPERTY_REAL_ESTATE, Input.VEHICLES)
-    )
-    if missing:
-        return Missing(missing)
+    if not counting.complete:
+        missing = _unknown(counting.living, Input.PROPERTY_REAL_ESTATE, Input.VEHICLES)
+        if missing:
+            return Missing(missing)
     shares: dict[str, Decimal] = {}
     values: dict[str, Decimal] = {}
     vehicles: dict[str, Decimal] = {}
+    first, end = window.first_month, window.end
     for member in counting.living:
         for estate in member.real_estate.value:
-            if window.holds_day(estate.acquired_on):
+            if first <= estate.acquired_on <= end:
                 shares[estate.id] = shares.get(estate.id, ZERO) + estate.share
                 values[estate.id] = estate.value
         for vehicle in member.vehicles.value:
-            if vehicle.role is VehicleRole.OWNER and window.holds_day(vehicle.acquired_on):
+            if vehicle.role is _OWNER and first <= vehicle.acquired_on <= end:
                 vehicles[vehicle.plate] = vehicle.value
-    total = sum((values[key] * min(shares[key], Decimal(1)) for key in sorted(values)), ZERO)
-    total += sum((vehicles[plate] for plate in sorted(vehicles)), ZERO)
+    total = ZERO
+    if values or vehicles:  # mostly nothing was bought, and the sums below would be 0
+        total = sum((values[key] * min(shares[key], ONE) for key in sorted(values)), ZERO)
+        total += sum([vehicles[plate] for plate in sorted(vehicles)], ZERO)
     multiple, living_wage = parameters.purchases_limit_multiple, parameters.living_wage
     limit = multiple.value * living_wage.value
     finding = Finding(
-        ReasonCode.PURCHASES_ABOVE_LIMIT, total > limit, (*window.parameters, multiple, living_wage)
+        _PURCHASES_ABOVE_LIMIT, total > limit, (*window.parameters, multiple, living_wage)
     )
     return Purchases(total, limit, finding)
 
@@ -459,30 +596,25 @@ def utility_costs_above_limit(
     the income window, per counted member, are at or above the cap × the living wage.
     Communication charges are those of the counted members. Basis: Decision No. 445 (cap
     raised from 10 % to 15 % of the living wage)."""
-    missing = (
-        ()
-        if facts.complete
-        else tuple(
+    if not facts.complete:
+        missing = tuple(
             MissingInput(item)
             for item in _UTILITY_INPUTS
             if not facts.household_fact(item).is_known
-        )
-        + _unknown(counting.counted, Input.TELECOM_CHARGES)
-    )
-    if missing:
-        return Missing(missing)
+        ) + _unknown(counting.counted, Input.TELECOM_CHARGES)
+        if missing:
+            return Missing(missing)
     first, last = window.first_month, window.last_month
-    sources = [facts.electricity.value, facts.gas.value, facts.water.value]
-    sources.extend(member.telecom_charges.value for member in counting.counted)
-    total = sum(
-        [
-            charge.amount
-            for charges in sources
-            for charge in charges
-            if first <= charge.month <= last
-        ],
-        ZERO,
-    )
+    # One charge after the other: electricity, gas, water, then each counted member's.
+    total = ZERO
+    for charges in (facts.electricity.value, facts.gas.value, facts.water.value):
+        for charge in charges:
+            if first <= charge.month <= last:
+                total += charge.amount
+    for member in counting.counted:
+        for charge in member.telecom_charges.value:
+            if first <= charge.month <= last:
+                total += charge.amount
     monthly = per_month(total, window.months)
     share, living_wage = parameters.utility_cap_share, parameters.living_wage
     limit = share.value * living_wage.value
@@ -491,9 +623,7 @@ def utility_costs_above_limit(
     if counting.counted:
         per_person = per_month(monthly, len(counting.counted))
         holds = per_person >= limit
-    finding = Finding(
-        ReasonCode.UTILITY_COSTS_ABOVE_LIMIT, holds, (*window.parameters, share, living_wage)
-    )
+    finding = Finding(_UTILITY_COSTS_ABOVE_LIMIT, holds, (*window.parameters, share, living_wage))
     return UtilityCost(monthly, per_person, limit, finding)
 
 
@@ -501,20 +631,20 @@ def job_offers_refused(counting: Counting, on: date, parameters: Parameters) -> 
     """Refused when a counted member refused two or more suitable job offers from the State
     Employment Agency and the latest of them was less than one month before the application
     date (after a month the family may apply again). Basis: Fund's refusal list."""
-    missing = (
-        () if counting.complete else _unknown(counting.counted, Input.EMPLOYMENT_REFUSED_OFFERS)
-    )
-    if missing:
-        return Missing(missing)
+    if not counting.complete:
+        missing = _unknown(counting.counted, Input.EMPLOYMENT_REFUSED_OFFERS)
+        if missing:
+            return Missing(missing)
     limit, wait = parameters.job_offers_refused_limit, parameters.job_offers_reapply_months
     holds = False
     for member in counting.counted:
-        if not member.refused_job_offers.value:
+        offers = member.refused_job_offers.value
+        if not offers:
             continue
-        refusals = sorted(day for day in member.refused_job_offers.value if day <= on)
+        refusals = sorted(day for day in offers if day <= on)
         if len(refusals) >= limit.value and on < add_months(refusals[-1], wait.value):
             holds = True
-    return Finding(ReasonCode.JOB_OFFERS_REFUSED, holds, (limit, wait))
+    return Finding(_JOB_OFFERS_REFUSED, holds, (limit, wait))
 
 
 def declaration_mismatch(facts: FamilyFacts, counting: Counting) -> Finding:
@@ -524,7 +654,7 @@ def declaration_mismatch(facts: FamilyFacts, counting: Counting) -> Finding:
     holds = facts.declared_members is not None and set(facts.declared_members) != {
         member.fin for member in counting.living
     }
-    return Finding(ReasonCode.DECLARATION_MISMATCH, holds)
+    return _FINDINGS_DECLARATION_MISMATCH[holds]
 
 
 def false_information_ban(
@@ -532,196 +662,207 @@ def false_information_ban(
 ) -> Finding | Missing:
     """Refused when the family was found to have given false information less than 12 months
     before the application date. Basis: Law as amended by Law No. 125-VIQD (2020)."""
-    missing = (
-        () if counting.complete else _unknown(counting.living, Input.SOCIAL_INSURANCE_FINDINGS)
-    )
-    if missing:
-        return Missing(missing)
+    if not counting.complete:
+        missing = _unknown(counting.living, Input.SOCIAL_INSURANCE_FINDINGS)
+        if missing:
+            return Missing(missing)
     ban = parameters.false_information_ban_months
-    holds = any(
-        found_on <= on < add_months(found_on, ban.value)
-        for member in counting.living
-        for found_on in member.false_information_found.value
-    )
-    return Finding(ReasonCode.FALSE_INFORMATION_BAN, holds, (ban,))
+    holds = False
+    for member in counting.living:
+        for found_on in member.false_information_found.value:
+            if found_on <= on < add_months(found_on, ban.value):
+                holds = True
+    return Finding(_FALSE_INFORMATION_BAN, holds, (ban,))
 
 
 def active_assignment_exists(facts: FamilyFacts, on: date) -> Finding | Missing:
     """Refused when the family already receives TSA for a period covering (any day of) the
     application month, registered to any member. Basis: duplicate protection, Decision 37."""
-    missing = () if facts.complete else _unknown(facts.members, Input.SOCIAL_INSURANCE_ASSIGNMENTS)
-    if missing:
-        return Missing(missing)
+    if not facts.complete:
+        missing = _unknown(facts.members, Input.SOCIAL_INSURANCE_ASSIGNMENTS)
+        if missing:
+            return Missing(missing)
     first, last = month_start(on), month_end(on)
-    holds = any(
-        assignment.from_ <= last and assignment.until >= first
-        for member in facts.members
-        for assignment in member.assignments.value
-    )
-    return Finding(ReasonCode.ACTIVE_ASSIGNMENT_EXISTS, holds)
+    holds = False
+    for member in facts.members:
+        for assignment in member.assignments.value:
+            if assignment.from_ <= last and assignment.until >= first:
+                holds = True
+    return _FINDINGS_ACTIVE_ASSIGNMENT_EXISTS[holds]
 
 
 def no_qualifying_reason(qualifying: Sequence[Finding]) -> Finding:
     """Refused when none of the qualifying reasons holds. Basis: Law art. 3."""
-    return Finding(ReasonCode.NO_QUALIFYING_REASON, not any(f.holds for f in qualifying))
+    holds = True
+    for finding in qualifying:
+        if finding.holds:
+            holds = False
+    return _FINDINGS_NO_QUALIFYING_REASON[holds]
 
 
 # --- qualifying reasons -------------------------------------------------------------------
 
 
-def _disabled(member: MemberFacts, on: date) -> bool:
-    disability = member.disability.value
-    return disability is not None and disability.valid_on(on)
-
-
-def is_able_bodied(member: MemberFacts, on: date, parameters: Parameters) -> bool:
-    """Of working age (lower bound to pension age) and without a disability."""
-    age = age_on(member.birth_date, on)
-    return parameters.working_age.value <= age < parameters.pension_age.value and not _disabled(
-        member, on
-    )
-
-
 def works(member: MemberFacts, on: date) -> bool:
     """An employment contract is active on ``on``, or the member is registered as an
     entrepreneur on it."""
-    return any(
-        contract.from_ <= on and (contract.until is None or on <= contract.until)
-        for contract in member.contracts.value
-    ) or any(span.covers(on) for span in member.entrepreneur.value)
+    for contract in member.contracts.value:
+        if contract.from_ <= on and (contract.until is None or on <= contract.until):
+            return True
+    spans = member.entrepreneur.value
+    return bool(spans) and any(span.covers(on) for span in spans)
 
 
 def _working_age(parameters: Parameters) -> Parameters_:
     return (parameters.working_age, parameters.pension_age)
 
 
-def member_disabled(counting: Counting, on: date) -> Finding | Missing:
+def member_disabled(counting: Counting) -> Finding | Missing:
     """Qualifies: a counted member has a disability valid on the application date (unable to
     work). Basis: Law art. 3."""
-    missing = () if counting.complete else _unknown(counting.counted, Input.DISABILITY)
-    if missing:
-        return Missing(missing)
-    holds = any(_disabled(member, on) for member in counting.counted)
-    return Finding(ReasonCode.MEMBER_DISABLED, holds)
+    if not counting.complete:
+        missing = _unknown(counting.counted, Input.DISABILITY)
+        if missing:
+            return Missing(missing)
+    return _FINDINGS_MEMBER_DISABLED[True in counting.disabled]
 
 
 def carer(counting: Counting, on: date, parameters: Parameters) -> Finding | Missing:
     """Qualifies: an able-bodied counted member who does not work, and another counted member
     who needs care: impairment of at least 81 %, a disabled child under 18, or a child under 8.
     Basis: Law art. 3 (as amended in 2020)."""
-    missing = (
-        ()
-        if counting.complete
-        else _unknown(
+    if not counting.complete:
+        missing = _unknown(
             counting.counted, Input.DISABILITY, Input.SOCIAL_INSURANCE_CONTRACTS, Input.TAX_TAXPAYER
         )
-    )
-    if missing:
-        return Missing(missing)
+        if missing:
+            return Missing(missing)
     child_age = parameters.carer_child_age
     disabled_child_age = parameters.carer_disabled_child_age
     severe = parameters.carer_severe_impairment_percent
-
-    def needs_care(member: MemberFacts) -> bool:
-        age = age_on(member.birth_date, on)
+    working_age, pension_age = parameters.working_age.value, parameters.pension_age.value
+    dependants: set[str] = set()
+    carers: set[str] = set()
+    for member, age, disabled in zip(
+        counting.counted, counting.ages, counting.disabled, strict=True
+    ):
+        if disabled:
+            # needs care: severely impaired, or a disabled child
+            disability = member.disability.value
+            if age < disabled_child_age.value or (
+                disability is not None and disability.percent >= severe.value
+            ):
+                dependants.add(member.fin)
         if age < child_age.value:
-            return True
-        disability = member.disability.value
-        if disability is None or not disability.valid_on(on):
-            return False
-        return disability.percent >= severe.value or age < disabled_child_age.value
-
-    dependants = {member.fin for member in counting.counted if needs_care(member)}
-    carers = {
-        member.fin
-        for member in counting.counted
-        if is_able_bodied(member, on, parameters) and not works(member, on)
-    }
-    holds = any(carer_fin != dependant for carer_fin in carers for dependant in dependants)
+            dependants.add(member.fin)
+        # able-bodied (of working age, without a disability) and not working
+        if working_age <= age < pension_age and not disabled and not works(member, on):
+            carers.add(member.fin)
+    # someone to care for someone else: a carer and a dependant who are not the same member
+    holds = bool(carers and dependants) and (
+        len(carers) > 1 or len(dependants) > 1 or carers != dependants
+    )
     return Finding(
-        ReasonCode.CARER, holds, (child_age, disabled_child_age, severe, *_working_age(parameters))
+        _CARER, holds, (child_age, disabled_child_age, severe, *_working_age(parameters))
     )
 
 
 def student(counting: Counting, on: date, parameters: Parameters) -> Finding | Missing:
     """Qualifies: an able-bodied counted member under 23 in full-time education on the
     application date. Basis: Law art. 3 (as amended in 2020)."""
-    missing = (
-        ()
-        if counting.complete
-        else _unknown(counting.counted, Input.DISABILITY, Input.EDUCATION_STUDIES)
-    )
-    if missing:
-        return Missing(missing)
+    if not counting.complete:
+        missing = _unknown(counting.counted, Input.DISABILITY, Input.EDUCATION_STUDIES)
+        if missing:
+            return Missing(missing)
     age_limit = parameters.student_age
-    holds = any(
-        study.full_time
-        and study.from_ <= on
-        and (study.until is None or on <= study.until)
-        and age_on(member.birth_date, on) < age_limit.value
-        and is_able_bodied(member, on, parameters)
-        for member in counting.counted
-        for study in member.studies.value
-    )
-    return Finding(ReasonCode.STUDENT, holds, (age_limit, *_working_age(parameters)))
+    working_age, pension_age = parameters.working_age.value, parameters.pension_age.value
+    holds = False
+    for member, age, disabled in zip(
+        counting.counted, counting.ages, counting.disabled, strict=True
+    ):
+        for study in member.studies.value:
+            if (
+                study.full_time
+                and study.from_ <= on
+                and (study.until is None or on <= study.until)
+                and age < age_limit.value
+                and working_age <= age < pension_age  # able-bodied: of working age and
+                and not disabled  # without a disability
+            ):
+                holds = True
+    return Finding(_STUDENT, holds, (age_limit, *_working_age(parameters)))
 
 
 def unemployment_insurance(counting: Counting, window: IncomeWindow) -> Finding | Missing:
     """Qualifies: a counted member receives unemployment insurance, i.e. was paid it for the
     last full month before the application month. Basis: Law art. 3."""
-    missing = (
-        () if counting.complete else _unknown(counting.counted, Input.EMPLOYMENT_INSURANCE_PAYMENTS)
-    )
-    if missing:
-        return Missing(missing)
-    holds = any(
-        record.month == window.last_month and record.amount > 0
-        for member in counting.counted
-        for record in member.unemployment_insurance.value
-    )
-    return Finding(ReasonCode.UNEMPLOYMENT_INSURANCE, holds, window.parameters)
+    if not counting.complete:
+        missing = _unknown(counting.counted, Input.EMPLOYMENT_INSURANCE_PAYMENTS)
+        if missing:
+            return Missing(missing)
+    last_month = window.last_month
+    holds = False
+    for member in counting.counted:
+        for record in member.unemployment_insurance.value:
+            if record.month == last_month and record.amount > 0:
+                holds = True
+    return Finding(_UNEMPLOYMENT_INSURANCE, holds, window.parameters)
 
 
 def member_died(facts: FamilyFacts, on: date, window: IncomeWindow) -> Finding:
     """Qualifies: a member died within the income window, or later but before the
     application date. Basis: Law art. 3."""
-    holds = any(
-        member.died_on is not None and window.start <= member.died_on <= on
-        for member in facts.members
-    )
-    return Finding(ReasonCode.MEMBER_DIED, holds, window.parameters)
+    start = window.first_month
+    holds = False
+    for member in facts.members:
+        died_on = member.died_on
+        if died_on is not None and start <= died_on <= on:
+            holds = True
+    return Finding(_MEMBER_DIED, holds, window.parameters)
 
 
 def member_missing(counting: Counting) -> Finding | Missing:
     """Qualifies: a member was declared missing or dead by a court, or their whereabouts are
     unknown. Basis: Law art. 3."""
-    missing = () if counting.complete else _unknown(counting.living, Input.JUSTICE_CIVIL_STATUS)
-    if missing:
-        return Missing(missing)
-    holds = any(member.declared_missing.value for member in counting.living)
-    return Finding(ReasonCode.MEMBER_MISSING, holds)
+    if not counting.complete:
+        missing = _unknown(counting.living, Input.JUSTICE_CIVIL_STATUS)
+        if missing:
+            return Missing(missing)
+    holds = False
+    for member in counting.living:
+        if member.declared_missing.value:
+            holds = True
+    return _FINDINGS_MEMBER_MISSING[holds]
 
 
 def member_imprisoned(counting: Counting, on: date) -> Finding | Missing:
     """Qualifies: a member is serving a prison sentence on the application date.
     Basis: Law art. 3."""
-    missing = () if counting.complete else _unknown(counting.living, Input.JUSTICE_SENTENCES)
-    if missing:
-        return Missing(missing)
-    holds = any(span.covers(on) for member in counting.living for span in member.sentences.value)
-    return Finding(ReasonCode.MEMBER_IMPRISONED, holds)
+    if not counting.complete:
+        missing = _unknown(counting.living, Input.JUSTICE_SENTENCES)
+        if missing:
+            return Missing(missing)
+    holds = False
+    for member in counting.living:
+        for span in member.sentences.value:
+            if span.covers(on):
+                holds = True
+    return _FINDINGS_MEMBER_IMPRISONED[holds]
 
 
-def no_able_bodied_member(
-    counting: Counting, on: date, parameters: Parameters
-) -> Finding | Missing:
+def no_able_bodied_member(counting: Counting, parameters: Parameters) -> Finding | Missing:
     """Qualifies: no counted member is of working age and able-bodied (a family of children,
     pensioners and disabled people). Basis: Law art. 3 (project interpretation)."""
-    missing = () if counting.complete else _unknown(counting.counted, Input.DISABILITY)
-    if missing:
-        return Missing(missing)
-    holds = not any(is_able_bodied(member, on, parameters) for member in counting.counted)
-    return Finding(ReasonCode.NO_ABLE_BODIED_MEMBER, holds, _working_age(parameters))
+    if not counting.complete:
+        missing = _unknown(counting.counted, Input.DISABILITY)
+        if missing:
+            return Missing(missing)
+    working_age, pension_age = parameters.working_age.value, parameters.pension_age.value
+    holds = True
+    for age, disabled in zip(counting.ages, counting.disabled, strict=True):
+        if working_age <= age < pension_age and not disabled:
+            holds = False
+    return Finding(_NO_ABLE_BODIED_MEMBER, holds, _working_age(parameters))
 
 
 # --- amount -------------------------------------------------------------------------------
@@ -747,11 +888,13 @@ def child_under_one_supplement(
     supplement = parameters.child_under_one_supplement
     if supplement is None:
         return Supplements((), ZERO, ())
-    items = tuple(
-        ChildSupplement(member.fin, supplement.value)
-        for member in counting.counted
-        if age_on(member.birth_date, period_start) < 1
-    )
+    found: list[ChildSupplement] = []
+    born_since = period_start.year - 1  # anyone born before that year is at least one
+    for member in counting.counted:
+        born = member.birth_date
+        if born.year >= born_since and age_on(born, period_start) < 1:
+            found.append(ChildSupplement(member.fin, supplement.value))
+    items = tuple(found)
     return Supplements(items, supplement.value * len(items), (supplement,) if items else ())
 
 

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-MODULES = ("assessment", "gateway", "upstream")
+MODULES = ("assessment", "gateway", "upstream", "load", "applications")
 
 
 def main(argv: list[str]) -> int:

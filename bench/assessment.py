@@ -87,10 +87,11 @@ def main() -> list[str]:
         f"application date {on.isoformat()}, {ROUNDS} rounds, median, per CPU second; "
         f"one process, {pinned}.",
         "",
-        "| measure | decisions per second | target | |",
-        "|---|---:|---:|---|",
-        f"| `assess()` | {engine:,.0f} | ≥ {TARGET:,} | {verdict} |",
-        f"| `assess()` + `decision_to_json()` | {with_json:,.0f} | | context |",
+        "| measure | decisions per second | CPU µs per decision | target | |",
+        "|---|---:|---:|---:|---|",
+        f"| `assess()` | {engine:,.0f} | {1e6 / engine:.1f} | ≥ {TARGET:,} | {verdict} |",
+        f"| `assess()` + `decision_to_json()` | {with_json:,.0f} | {1e6 / with_json:.1f} | "
+        "| context |",
     ]
 
 

@@ -31,9 +31,9 @@ ROUNDS = 15
 
 EVERYTHING = """query($fin: FIN!) { household(fin: $fin) { id
   members { person { fin firstName } }
-  monthlyIncomes { fin month source amount }
+  monthlyIncomes(sources: [WAGE, ENTREPRENEUR, RENT]) { fin month source amount }
   properties { id value }
-  utilityCharges { kind month amount }
+  utilityCharges(kinds: [ELECTRICITY, GAS, WATER]) { kind month amount }
   borderCrossings { exitDate } } }"""
 
 

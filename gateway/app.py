@@ -33,11 +33,15 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.types.unset import UNSET, UnsetType
 
 from adapters.base import AdapterConfig
+from adapters.db import Database, DatabaseUnavailable, open_database
+from adapters.db.audit import AuditLog, periodic_head_export
 from adapters.registry import Adapters, open_adapters
 from gateway.auth import AuthError, TokenValidator, bearer_token, check_prod_safety
 from gateway.settings import Profile, Settings
+from resolvers.application_policy import ApplicationPolicy, Background
 from resolvers.context import RequestContext
 from schema.schema import build_schema
 
@@ -64,6 +68,9 @@ class Runtime:
     settings: Settings
     adapters: Adapters | None = None
     validator: TokenValidator | None = None
+    database: Database | None = None
+    policy: ApplicationPolicy = field(default_factory=ApplicationPolicy)
+    background: Background = field(default_factory=Background)
     ready: bool = False
     metrics: CollectorRegistry = field(default_factory=CollectorRegistry)
 
@@ -110,7 +117,27 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
             correlation_id=correlation_id,
             request=request,
             response=response,
+            database=runtime.database,
+            policy=runtime.policy,
+            background=runtime.background,
         )
+
+    async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
+        """graphql-transport-ws: a browser cannot set headers on a WebSocket, so the token may
+        come in ``connection_init`` as ``{"Authorization": "Bearer …"}`` instead."""
+        params = getattr(context, "connection_params", None)
+        if context.principal is None and isinstance(params, dict) and self.runtime.validator:
+            value = params.get("Authorization") or params.get("authorization")
+            if isinstance(value, str):
+                try:
+                    token = bearer_token({"authorization": value})
+                    if token is not None:
+                        context.principal = await self.runtime.validator.validate(token)
+                        context.auth_failure = None
+                except AuthError as exc:
+                    context.auth_failure = f"the access token was refused ({exc.reason})"
+        unset: UnsetType = UNSET
+        return unset
 
 
 class BodyLimit:
@@ -166,11 +193,17 @@ def create_app(
     settings: Settings,
     adapters: Adapters | None = None,
     *,
+    database: Database | None = None,
     jwks_transport: httpx.AsyncBaseTransport | None = None,
+    policy: ApplicationPolicy | None = None,
+    worker: bool = False,
 ) -> Starlette:
     """The gateway ASGI app. ``adapters`` (tests) replaces the real agency adapters;
-    ``jwks_transport`` routes the identity provider's JWKS fetches (tests, in-process)."""
-    runtime = Runtime(settings=settings)
+    ``database`` (tests) an open, migrated database; ``jwks_transport`` routes the identity
+    provider's JWKS fetches (tests, in-process); ``policy`` times the applications
+    (``gateway.worker.policy_from_env``); ``worker`` also runs the background worker in this
+    process (``vemtas serve --with-mocks``)."""
+    runtime = Runtime(settings=settings, policy=policy or ApplicationPolicy())
     requests_total = Counter(
         "vemtas_graphql_requests_total",
         "GraphQL HTTP requests",
@@ -201,9 +234,34 @@ def create_app(
                 httpx.AsyncClient(transport=jwks_transport, timeout=httpx.Timeout(3.0))
             )
             runtime.validator = TokenValidator(settings, jwks_client)
+            if database is not None:
+                runtime.database = database
+            else:
+                if settings.profile is Profile.DEV:
+                    from adapters.db.migrate import upgrade
+
+                    await upgrade(settings.database_url)  # prod: `vemtas db upgrade` beforehand
+                runtime.database = await stack.enter_async_context(
+                    open_database(settings.database_url)
+                )
+            # decisions still running when the process stops get a moment, then the worker
+            # takes them over
+            stack.push_async_callback(runtime.background.close)
+            # the audit log's chain head, exported so that a truncated log is detected
+            await stack.enter_async_context(
+                periodic_head_export(AuditLog(runtime.database), settings.var_dir / "audit-heads")
+            )
             if settings.profile is Profile.PROD:
                 check_prod_safety(settings)
                 await runtime.validator.prime()
+            if worker:
+                from gateway.worker import running_worker
+
+                await stack.enter_async_context(
+                    running_worker(
+                        runtime.adapters, runtime.database, runtime.policy, runtime.today
+                    )
+                )
             runtime.ready = True
             log.info("gateway_started", profile=settings.profile.value)
             try:
@@ -215,8 +273,12 @@ def create_app(
         return JSONResponse({"status": "ok"})
 
     async def readyz(_: Request) -> Response:
-        if not runtime.ready:
+        if not runtime.ready or runtime.database is None:
             return JSONResponse({"status": "starting"}, status_code=503)
+        try:
+            await runtime.database.ping()
+        except DatabaseUnavailable:
+            return JSONResponse({"status": "database unavailable"}, status_code=503)
         return JSONResponse({"status": "ready"})
 
     async def metrics(_: Request) -> Response:

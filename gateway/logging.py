@@ -1,29 +1,165 @@
 """Structured logs (structlog): JSON in `prod`, readable in `dev`, a correlation id bound per
-request. Log events carry no personal data: no tokens, FINs, ID card numbers, phones or names."""
+request (and so on every agency read logged while serving it).
+
+Log events carry no personal data: no tokens, FINs, ID card numbers, phone numbers, e-mail
+addresses or names. Code should never log them; :func:`redact_personal_data` is the net under
+that rule, applied to structlog's events and to every standard-library record (uvicorn, httpx,
+the adapters) alike:
+
+- values under personal keys (``fin``, ``phone``, ``first_name``, ``authorization`` …) are
+  replaced whole, whatever they hold;
+- in every other string, bearer tokens and JWTs, FINs, ID card numbers, phone numbers and
+  e-mail addresses are replaced by a ``[kind]`` marker, and URL query strings (where GraphQL
+  variables travel on GET) are cut.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
+import sys
+from collections.abc import Mapping, MutableMapping
+from typing import Any, TextIO
 
 import structlog
 
 from gateway.settings import Profile, Settings
 
+#: Keys whose values are personal data or secrets, whatever they hold (compared lower-case).
+PERSONAL_KEYS = frozenset(
+    {
+        "authorization",
+        "token",
+        "access_token",
+        "id_token",
+        "bearer",
+        "fin",
+        "fins",
+        "subject_fin",
+        "representative_fin",
+        "member_fins",
+        "id_card",
+        "id_card_number",
+        "representative_id_card",
+        "phone",
+        "email",
+        "recipient",
+        "first_name",
+        "last_name",
+        "patronymic",
+        "name",
+        "full_name",
+        "address",
+        "variables",
+        "password",
+        "secret",
+    }
+)
 
-def configure_logging(settings: Settings) -> None:
+# 7-letter words that are vocabulary, not FINs (a FIN may be letters only)
+_WORDS = frozenset(
+    {"GRANTED", "REFUSED", "MISSING", "EXPIRED", "DECIDED", "ORDERED", "STARTED", "TIMEOUT"}
+)
+
+_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"(?i)\bbearer\s+[A-Za-z0-9\-._~+/]+=*"), "Bearer [token]"),
+    (re.compile(r"\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]*)?"), "[token]"),
+    (re.compile(r"(/[\w./-]*)\?[^\s\"']+"), r"\1?[query]"),
+    (re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"), "[email]"),
+    (re.compile(r"(?<![\w+])\+?994[\s-]?\d{2}[\s-]?\d{3}[\s-]?\d{2}[\s-]?\d{2}\b"), "[phone]"),
+    (re.compile(r"\b0(?:10|50|51|55|60|70|77|99)\d{7}\b"), "[phone]"),
+    (re.compile(r"\b[A-Z]{2}\d{7}\b"), "[id-card]"),
+)
+_FIN = re.compile(r"(?<![0-9A-Za-z.])[0-9A-HJ-NP-Z]{7}(?![0-9A-Za-z])")
+_REDACTED = "[redacted]"
+
+
+def _fin(match: re.Match[str]) -> str:
+    text = match.group(0)
+    if text.isalpha() and text in _WORDS:
+        return text
+    return "[fin]"
+
+
+def redact_text(text: str) -> str:
+    """``text`` with tokens, FINs, ID card numbers, phones, e-mails and query strings masked."""
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return _FIN.sub(_fin, text)
+
+
+def _redact(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, Mapping):
+        return {key: _redact_item(key, item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_redact(item) for item in value]
+    return value
+
+
+def _redact_item(key: Any, value: Any) -> Any:
+    if isinstance(key, str) and key.lower() in PERSONAL_KEYS:
+        return _REDACTED
+    return _redact(value)
+
+
+def redact_personal_data(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """structlog processor: mask personal data in every key and value of the event."""
+    for key in list(event_dict):
+        if key.startswith("_"):
+            continue  # structlog's own bookkeeping (_record, _from_structlog)
+        event_dict[key] = _redact_item(key, event_dict[key])
+    return event_dict
+
+
+def configure_logging(settings: Settings, *, stream: TextIO | None = None) -> None:
+    """structlog and the standard library's loggers, both through the redaction, to ``stream``
+    (default stderr): JSON lines in ``prod``, key=value lines in ``dev``."""
+    output = stream if stream is not None else sys.stderr
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer()
         if settings.profile is Profile.PROD
         else structlog.dev.ConsoleRenderer(colors=False)
     )
+    shared: list[structlog.types.Processor] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
     structlog.configure(
         processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            *shared,
             structlog.processors.format_exc_info,
+            redact_personal_data,
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
+        logger_factory=structlog.PrintLoggerFactory(file=output),
         cache_logger_on_first_use=True,
     )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            redact_personal_data,
+            renderer,
+        ],
+    )
+    handler = logging.StreamHandler(output)
+    handler.setFormatter(formatter)
+    handler.set_name("vemtas")
+    root = logging.getLogger()
+    for existing in list(root.handlers):
+        if existing.get_name() == "vemtas":
+            root.removeHandler(existing)
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        # uvicorn's own handlers would print past the redaction
+        logger = logging.getLogger(name)
+        logger.handlers.clear()
+        logger.propagate = True

@@ -20,6 +20,7 @@ EMAIL_RE = re.compile(
 )
 IDEMPOTENCY_KEY_RE = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 MAX_MEMBERS = 20
+LANGUAGES = ("az", "en")
 
 
 class Channel(StrEnum):
@@ -39,6 +40,7 @@ class ApplicationInput:
     phone: str | None
     email: str | None
     channel: Channel
+    language: str = "az"  # of the notices: "az" (default) or "en"
 
     def digest(self) -> str:
         """sha256 of the canonical input (member order does not matter): same key, same digest."""
@@ -49,6 +51,7 @@ class ApplicationInput:
             "phone": self.phone,
             "email": self.email.lower() if self.email else None,
             "channel": self.channel.value,
+            "language": self.language,
         }
         return hashlib.sha256(orjson.dumps(canonical, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
@@ -125,4 +128,6 @@ def validate(raw: ApplicationInput) -> list[UserProblem]:
         )
     if raw.email is not None and (len(raw.email) > 254 or not EMAIL_RE.fullmatch(raw.email)):
         bad("email", "INVALID_FORMAT", "not a valid e-mail address")
+    if raw.language not in LANGUAGES:
+        bad("language", "INVALID_FORMAT", "the notices are sent in Azerbaijani or English")
     return problems

@@ -4,8 +4,8 @@ request's DataLoaders and "today" (pinned by ``VEMTAS_CLOCK`` in dev)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -36,11 +36,21 @@ from adapters.records import (
     UtilityKind,
     VehicleRecord,
 )
-from resolvers.errors import Unauthenticated
+from resolvers.application_policy import ApplicationPolicy, Background
+from resolvers.audit import RequestAudit, audited
+from resolvers.errors import Forbidden, Unauthenticated
 from resolvers.loaders import LoaderRegistry, batch_loader
 from resolvers.principal import Principal, Role
+from resolvers.purpose import (
+    Purpose,
+    PurposeKind,
+    PurposeNotPermitted,
+    check_purpose,
+    default_purpose,
+)
 
 if TYPE_CHECKING:
+    from adapters.db import Database
     from adapters.registry import Adapters
 
 
@@ -79,6 +89,27 @@ class RequestContext:
     # When this request is served (timezone-aware): stamps agency evidence and dry-run decisions.
     # The composition root pins it to midnight UTC of VEMTAS_CLOCK in dev (reproducible).
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # The applications' store, their timing policy and the process's background tasks
+    # (resolvers/applications.py; the composition root sets them).
+    database: Database | None = None
+    policy: ApplicationPolicy = field(default_factory=ApplicationPolicy)
+    background: Background | None = None
+    # The X-Road ``issue`` of every agency call, when it is an application (its id) rather
+    # than the purpose of the caller's role.
+    issue: str | None = None
+    # graphql-transport-ws ``connection_init`` payload (the token may come in it)
+    connection_params: Any = None
+    # the real clock, for schedules (when the worker takes an application over, retries);
+    # never pinned, since the database and the worker schedule on it too
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    # the audit trail's per-request state (resolvers/audit.py); shared by with_issue copies
+    audit_state: RequestAudit = field(default_factory=RequestAudit)
+
+    def with_issue(self, issue: str, *, now: datetime | None = None) -> RequestContext:
+        """A context for work on one application (``issue`` = its id) or for one stated
+        purpose: the same caller and adapters, fresh DataLoaders, and every agency call
+        carrying ``issue`` as its X-Road issue; ``now`` stamps the evidence gathered in it."""
+        return replace(self, loaders=LoaderRegistry(), issue=issue, now=now or self.now)
 
     # --- who, and why --------------------------------------------------------------------------
 
@@ -88,12 +119,25 @@ class RequestContext:
         return self.principal
 
     @property
-    def purpose(self) -> str:
+    def stated_purpose(self) -> Purpose:
+        """Why this request reads personal data: the application in ``issue``, or what the
+        caller's role states (resolvers/purpose.py); ``FORBIDDEN`` if the roles may not."""
         principal = self.require_principal()
-        for role in (Role.AUDITOR, Role.CASEWORKER, Role.OPERATOR, Role.CITIZEN, Role.SERVICE):
-            if role in principal.roles:
-                return PURPOSE_BY_ROLE[role]
-        return "unspecified"
+        if self.issue is None:
+            purpose = default_purpose(principal)
+        elif self.issue in PurposeKind.__members__.values():
+            purpose = Purpose(PurposeKind(self.issue))
+        else:
+            purpose = Purpose.application(self.issue)
+        try:
+            return check_purpose(principal, purpose)
+        except PurposeNotPermitted as exc:
+            raise Forbidden(str(exc)) from None
+
+    @property
+    def purpose(self) -> str:
+        """The X-Road ``issue``: the application id, or the stated purpose's code."""
+        return self.stated_purpose.issue
 
     def call_context(self) -> CallContext:
         principal = self.require_principal()
@@ -102,14 +146,27 @@ class RequestContext:
     # --- loaders, one per agency operation ----------------------------------------------------
 
     def _loader(
-        self, name: str, args: tuple[Any, ...], call: Any, default: Any
+        self, name: str, args: tuple[Any, ...], call: Any, default: Any, *, gated: bool = False
     ) -> DataLoader[Any, Any]:
-        return self.loaders.get(name, args, lambda: batch_loader(call, default))
+        # every agency read is audited before its answer reaches a resolver (resolvers/audit.py)
+        key_args = ("authorization", *args) if gated else args
+        return self.loaders.get(
+            name,
+            key_args,
+            lambda: batch_loader(audited(self, name, args, call, gated=gated), default),
+        )
 
-    def families(self) -> DataLoader[str, FamilyRecord | None]:
+    def families(self, *, authorization: bool = False) -> DataLoader[str, FamilyRecord | None]:
+        """Families by a member's FIN. ``authorization=True``: the lookup an authorization
+        check needs, recorded in the audit log with its verdict
+        (:func:`resolvers.audit.settle_family`) instead of as an allowed read."""
         a = self.adapters.population
         return self._loader(
-            "population.families", (), lambda k: a.families(k, self.call_context()), _none
+            "population.families",
+            (),
+            lambda k: a.families(k, self.call_context()),
+            _none,
+            gated=authorization,
         )
 
     def persons(self) -> DataLoader[str, PersonRecord | None]:
@@ -118,14 +175,17 @@ class RequestContext:
             "population.persons", (), lambda k: a.persons(k, self.call_context()), _none
         )
 
-    def household_families(self) -> DataLoader[str, FamilyRecord | None]:
-        """Families by household id (federation `_entities`)."""
+    def household_families(
+        self, *, authorization: bool = False
+    ) -> DataLoader[str, FamilyRecord | None]:
+        """Families by household id (federation `_entities`); ``authorization`` as for
+        :meth:`families`."""
         a = self.adapters.population
 
         async def by_id(ids: Sequence[str]) -> dict[str, FamilyRecord]:
             return await a.families_by_id(ids, self.call_context())
 
-        return self._loader("population.families_by_id", (), by_id, _none)
+        return self._loader("population.families_by_id", (), by_id, _none, gated=authorization)
 
     def taxpayers(self) -> DataLoader[str, tuple[TaxpayerRecord, ...]]:
         a = self.adapters.tax

@@ -21,7 +21,7 @@ from adapters.records import (
     UtilityChargeRecord,
     UtilityKind,
 )
-from resolvers import authorization
+from resolvers import audit, authorization
 from resolvers.context import RequestContext
 from resolvers.errors import BadUserInput, Forbidden
 from resolvers.loaders import month_window
@@ -36,33 +36,38 @@ async def authorized_family(ctx: RequestContext, fin: str) -> FamilyRecord | Non
     """The family ``fin`` belongs to, if the caller may read it; ``None`` when the registry has
     no family for that FIN (and the caller could have read it)."""
     principal = ctx.require_principal()
-    family = await ctx.families().load(fin)
+    family = await ctx.families(authorization=True).load(fin)
     if family is None:
         # Nothing to leak, but only roles that may look people up learn that it does not exist.
         verdict = authorization.can_read_household(principal, district=None, member_fins=(fin,))
+        # the lookup is recorded with the verdict, allowed or denied (resolvers/audit.py)
+        await audit.settle_family(ctx, None, verdict, fin=fin)
         if not verdict.allowed:
             raise Forbidden(verdict.reason)
         return None
-    ensure_may_read(ctx, family)
+    await ensure_may_read(ctx, family)
     return family
 
 
-def ensure_may_read(ctx: RequestContext, family: FamilyRecord) -> None:
+async def ensure_may_read(ctx: RequestContext, family: FamilyRecord) -> None:
+    """``FORBIDDEN`` unless the caller may read ``family``; either way the family-composition
+    lookup is recorded in the audit log with the verdict before anything is returned."""
     verdict = authorization.can_read_household(
         ctx.require_principal(),
         district=family.district,
         member_fins=tuple(m.fin for m in family.members),
     )
+    await audit.settle_family(ctx, family, verdict)
     if not verdict.allowed:
         raise Forbidden(verdict.reason)
 
 
 async def authorized_family_by_id(ctx: RequestContext, household_id: str) -> FamilyRecord | None:
     ctx.require_principal()
-    family = await ctx.household_families().load(household_id)
+    family = await ctx.household_families(authorization=True).load(household_id)
     if family is None:
         return None
-    ensure_may_read(ctx, family)
+    await ensure_may_read(ctx, family)
     return family
 
 

@@ -18,6 +18,8 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
+from schema.applications import ApplicationMutation, ApplicationQuery, ApplicationSubscription
+from schema.audit import AuditQuery
 from schema.errors import MaskUnexpectedErrors
 from schema.query import Query
 from schema.scalars import SCALAR_MAP
@@ -25,8 +27,12 @@ from schema.scalars import SCALAR_MAP
 # Root types are composed from one module per area (households and persons, applications,
 # the data tracker); each area adds its own root fields.
 QUERY_TYPES: list[type] = [Query]
+QUERY_TYPES.append(AuditQuery)
 MUTATION_TYPES: list[type] = []
 SUBSCRIPTION_TYPES: list[type] = []
+QUERY_TYPES.append(ApplicationQuery)
+MUTATION_TYPES.append(ApplicationMutation)
+SUBSCRIPTION_TYPES.append(ApplicationSubscription)
 
 
 def _root(name: str, types: list[type]) -> type | None:

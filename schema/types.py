@@ -6,19 +6,23 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from enum import Enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.federation.schema_directives import Key
 
 from adapters import records
 from resolvers import agency_fields as af
+from resolvers import applications as apps
 from resolvers import eligibility as el
 from resolvers import households as uc
 from resolvers.context import RequestContext
 from schema.decision import Assessment
 from schema.enums import IncomeSource
 from schema.scalars import FIN
+
+if TYPE_CHECKING:
+    from schema.applications import Application
 
 Info = strawberry.Info[RequestContext, None]
 
@@ -466,6 +470,15 @@ class Household:
     @strawberry.field(description="Border crossings of the members (migration)")
     async def border_crossings(self, info: Info) -> list[BorderCrossing] | None:
         return [BorderCrossing.of(r) for r in await uc.border_crossings(info.context, self.record)]
+
+    @strawberry.field(description="The family's applications the caller may read, newest first")
+    async def applications(
+        self, info: Info
+    ) -> list[Annotated[Application, strawberry.lazy("schema.applications")]]:
+        from schema.applications import Application
+
+        found = await apps.household_applications(info.context, self.record.household_id)
+        return [Application.of(visible) for visible in found]
 
 
 __all__ = ["Household", "IncomeSource", "Info", "Key", "Member", "Person"]

@@ -8,8 +8,8 @@ written as strings (see :mod:`adapters.db.types`) and come back as strings.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -179,6 +179,13 @@ class NewApplication:
     household_id: str | None = None
     district: str | None = None
     notices: tuple[OutboxMessage, ...] = ()
+    # Registration notices that need what only registration gives (the number, the id): called
+    # with the new row inside the registering transaction, enqueued with ``notices``.
+    render_notices: Callable[[ApplicationRow], Sequence[OutboxMessage]] | None = field(
+        default=None, compare=False
+    )
+    # Extra detail of the REGISTERED event (no personal data: e.g. the operator's institution).
+    registered_detail: JsonObject = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -242,10 +242,14 @@ class Database:
             application_id,
             EventKind.REGISTERED,
             at=new.submitted_at,
-            detail={"number": number, "channel": new.channel.value},
+            detail={**new.registered_detail, "number": number, "channel": new.channel.value},
         )
-        await self._enqueue(connection, application_id, new.notices, decision_id=None, now=now)
-        return _application(row)
+        created = _application(row)
+        notices = list(new.notices)
+        if new.render_notices is not None:
+            notices += new.render_notices(created)
+        await self._enqueue(connection, application_id, notices, decision_id=None, now=now)
+        return created
 
     async def _next_number(self, connection: AsyncConnection, year: int) -> int:
         # One counter row per year, incremented in the registering transaction: numbers are
@@ -262,6 +266,10 @@ class Database:
             statement = statement.on_conflict_do_update(index_elements=["year"], set_=increment)
         number = await connection.scalar(statement.returning(table.c.last_number))
         return int(number)
+
+    async def application_by_idempotency_key(self, key: str) -> ApplicationRow | None:
+        """The application registered under ``key`` (the submitter-scoped key), if any."""
+        return await self._by_idempotency_key(key)
 
     async def _by_idempotency_key(self, key: str) -> ApplicationRow | None:
         async with self._read() as connection:
@@ -631,7 +639,12 @@ class Database:
             await connection.execute(sa.insert(outbox), items)
 
     async def claim_outbox(
-        self, now: datetime, limit: int, lease_seconds: float
+        self,
+        now: datetime,
+        limit: int,
+        lease_seconds: float,
+        *,
+        max_attempts: int | None = None,
     ) -> list[OutboxItem]:
         """Claim up to ``limit`` items to deliver: PENDING items whose time has come, and
         IN_FLIGHT items whose lease has run out (their worker died: a ``kill -9`` mid-delivery
@@ -640,7 +653,12 @@ class Database:
 
         Two claimers never get the same item: PostgreSQL locks the rows (``FOR UPDATE SKIP
         LOCKED``, so claimers do not wait for each other), SQLite runs the one UPDATE … RETURNING
-        inside a write transaction."""
+        inside a write transaction.
+
+        With ``max_attempts``, an IN_FLIGHT item whose lease ran out after ``max_attempts``
+        claims (its worker died that many times delivering it: a poison message) is
+        dead-lettered in the same transaction instead of being claimed again, so that it never
+        holds up the rest."""
         claimable = (
             sa.select(outbox.c.id)
             .where(
@@ -661,6 +679,8 @@ class Database:
         )
         lease_until = now + timedelta(seconds=lease_seconds)
         async with self._write() as connection:
+            if max_attempts is not None:
+                await self._dead_letter_expired(connection, now, max_attempts)
             rows = (
                 await connection.execute(
                     sa.update(outbox)
@@ -675,6 +695,54 @@ class Database:
             ).all()
         items = [_outbox_item(row) for row in rows]
         return sorted(items, key=lambda item: (item.created_at, item.id))
+
+    async def _dead_letter_expired(
+        self, connection: AsyncConnection, now: datetime, max_attempts: int
+    ) -> None:
+        expired = (
+            sa.select(outbox.c.id)
+            .where(
+                outbox.c.status == OutboxStatus.IN_FLIGHT.value,
+                outbox.c.lease_until <= now,
+                outbox.c.attempts >= max_attempts,
+            )
+            .with_for_update(skip_locked=True)
+        )
+        error = "the worker stopped while delivering it, at every attempt"
+        rows = (
+            await connection.execute(
+                sa.update(outbox)
+                .where(outbox.c.id.in_(expired.scalar_subquery()))
+                .values(status=OutboxStatus.DEAD.value, lease_until=None, last_error=error)
+                .returning(outbox)
+            )
+        ).all()
+        for row in rows:
+            await self._dead_effects(connection, _outbox_item(row), error, self._clock())
+
+    async def _dead_effects(
+        self, connection: AsyncConnection, item: OutboxItem, error: str, now: datetime
+    ) -> None:
+        if item.notification_id is not None:
+            await connection.execute(
+                sa.update(notifications)
+                .where(notifications.c.id == item.notification_id)
+                .values(status=NotificationStatus.DEAD.value)
+            )
+        if item.card_order_id is not None:
+            await connection.execute(
+                sa.update(card_orders)
+                .where(card_orders.c.id == item.card_order_id)
+                .values(status=CardOrderStatus.FAILED.value, updated_at=now)
+            )
+        if item.application_id is not None:
+            await self._event(
+                connection,
+                item.application_id,
+                EventKind.DEAD_LETTERED,
+                at=now,
+                detail={"topic": item.topic, "attempts": item.attempts, "error": error},
+            )
 
     async def complete_outbox(
         self,

@@ -2,7 +2,8 @@
 
 With ``--with-mocks`` (what `make run` starts) the same process also serves every mock agency
 and the mock identity provider on port 8100 over a generated world, points every agency URL at
-it, and prints the GraphQL URL with a development token for each role.
+it, migrates the database, runs the background worker (``vemtas worker``) alongside the
+gateway, and prints the GraphQL URL with a development token for each role.
 """
 
 from __future__ import annotations
@@ -57,16 +58,33 @@ async def _serve(args: argparse.Namespace, settings: object) -> None:
         servers.append(
             uvicorn.Server(
                 uvicorn.Config(
-                    mock_app, host="127.0.0.1", port=args.mocks_port, log_level="warning"
+                    mock_app,
+                    host="127.0.0.1",
+                    port=args.mocks_port,
+                    log_level="warning",
+                    log_config=None,  # gateway.logging's handlers, with the redaction
                 )
             )
         )
         print(f"mock agencies: {base}  ({len(world.households)} households)")
         for role, token in development_tokens(world, settings).items():
             print(f"\n{role} token:\n{token}")
-    app = create_app(settings)
+        from gateway.worker import example_application
+
+        print(f"\nthe citizen's application (docs/applications.md):\n{example_application(world)}")
+    from gateway.worker import policy_from_env
+
+    policy = policy_from_env(os.environ, settings.profile)
+    if args.with_mocks:
+        # `make run`: the database is migrated first, then the worker runs in this process
+        from adapters.db.migrate import upgrade
+
+        await upgrade(settings.database_url)
+    app = create_app(settings, policy=policy, worker=args.with_mocks)
     servers.append(
-        uvicorn.Server(uvicorn.Config(app, host=args.host, port=args.port, log_level="info"))
+        uvicorn.Server(
+            uvicorn.Config(app, host=args.host, port=args.port, log_level="info", log_config=None)
+        )
     )
     print(f"\nGraphQL: http://{args.host}:{args.port}/graphql\n", flush=True)
     await asyncio.gather(*(s.serve() for s in servers))

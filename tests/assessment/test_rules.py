@@ -77,3 +77,21 @@ def test_a_fact_known_without_evidence_cites_none(build: Any) -> None:
     cited = {(e["agency"], e["operation"]) for e in decision_to_json(result)["evidence"]}
     assert ("utilities", "utilities.electricity") not in cited
     assert ("utilities", "utilities.gas") in cited
+
+
+def test_a_member_without_a_farm_has_no_imputed_income_and_cites_no_coefficient(
+    build: Any,
+) -> None:
+    parameters = default_legislation().on(date(2026, 11, 15))
+    member = build.member({"fin": "PENS001", "born": date(1950, 1, 1)})
+    assert rules.imputed_farm_income(member, parameters) == (Decimal("0"), ())
+
+
+def test_a_farm_gives_income_by_its_land_and_livestock(build: Any) -> None:
+    parameters = default_legislation().on(date(2026, 11, 15))
+    member = build.member(
+        {"fin": "FARM001", "born": date(1950, 1, 1), "farm": {"land": "2.0", "cattle": 1}}
+    )
+    monthly, cited = rules.imputed_farm_income(member, parameters)
+    assert monthly == Decimal("50")  # 2 ha × 15 + 1 head of cattle × 20
+    assert "farm_income_per_hectare" in {p.name for p in cited}

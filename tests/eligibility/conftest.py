@@ -3,6 +3,7 @@ a world file of this folder or a generated world. Retries run without back-off s
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -86,7 +87,20 @@ class Stack:
 
 @asynccontextmanager
 async def open_stack(world: World, settings: Settings) -> AsyncIterator[Stack]:
-    """The gateway and every mock agency over ``world``, in-process."""
+    """The gateway and every mock agency over ``world``, in-process; the database (the audit
+    log) in a temporary folder."""
+    with tempfile.TemporaryDirectory() as folder:
+        settings = replace(
+            settings,
+            database_url=f"sqlite+aiosqlite:///{folder}/vemtas.db",
+            var_dir=Path(folder) / "var",
+        )
+        async with _open_stack(world, settings) as stack:
+            yield stack
+
+
+@asynccontextmanager
+async def _open_stack(world: World, settings: Settings) -> AsyncIterator[Stack]:
     mock_app = create_mock_app(world, dev=True, base_url=BASE)
     mock_transport = httpx.ASGITransport(app=mock_app, client=("127.0.0.1", 40000))
     peak = PeakTransport(mock_transport)

@@ -85,10 +85,13 @@ class CountingTransport(httpx.AsyncBaseTransport):
 
 
 @pytest.fixture
-def settings() -> Settings:
+def settings(tmp_path: Path) -> Settings:
+    # the database (applications, the audit log) and var/ in a fresh folder per test
     return replace(
         Settings.from_env({"VEMTAS_CLOCK": "2026-11-15"}).with_agency_urls(BASE),
         agency_deadline=2.0,
+        database_url=f"sqlite+aiosqlite:///{tmp_path}/vemtas.db",
+        var_dir=tmp_path / "var",
     )
 
 

@@ -1,0 +1,453 @@
+"""The audit log: append-only and hash-chained, on SQLite or PostgreSQL.
+
+Every read of a person's data (one row per person, agency and data item) and every decision is a
+row: who (subject and role, and the institution), whose data (FIN), which agency and data item,
+for what purpose, when, allowed or denied (and why), the X-Road ids of the agency messages, and
+the request's correlation id.
+
+The chain: row ``n`` carries ``prev_hash`` = the hash of row ``n-1`` (row 1: 64 zeros) and
+``hash`` = SHA-256 over the canonical JSON (:func:`canonical`) of every field of the row,
+``seq`` and ``prev_hash`` included. Editing a row breaks its own hash; re-computing it breaks
+the next row's link; deleting or reordering rows breaks the sequence or the links; re-computing
+the whole tail still disagrees with the chain heads exported earlier (:func:`export_head`).
+
+Appends are serialized through the one-row ``audit_chain_head`` table, updated in the same
+transaction as the rows: PostgreSQL locks it (``SELECT … FOR UPDATE``), SQLite writes under
+``BEGIN IMMEDIATE`` (one writer per database) and this process's writer queue. A batch of rows
+(all the reads of one loader call) is one transaction; it is written or not at all.
+
+Triggers (migration 0002) refuse UPDATE and DELETE on the log; :meth:`AuditLog.verify` finds
+what someone with the rights to drop them did anyway.
+
+    log = AuditLog(database)
+    await log.append([AuditEntry(...), ...])     # before the data is returned
+    result = await log.verify(read_exported_heads(Path("var/audit-heads")))
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from adapters.db.errors import PersistenceError
+from adapters.db.repository import Database
+from adapters.db.tables import audit_chain_head, audit_log
+
+GENESIS = "0" * 64
+HEAD_ID = 1
+MAX_PAGE_SIZE = 100
+_VERIFY_BATCH = 2000
+HEADS_FILE = "heads.jsonl"
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One row to append (the store adds ``seq``, ``at``, ``prev_hash`` and ``hash``).
+
+    ``actor_sub`` is the token's subject; ``actor_institution`` what the data tracker shows a
+    citizen instead of it. ``purpose`` is a purpose code (``self-service``, ``case-review``,
+    ``application`` …) and ``application_id`` the application when the purpose is one;
+    ``reason`` is the authorization reason code. ``xroad_ids``: the agency messages that
+    served the read (empty when it came from the cache, and for decisions and denials made
+    without an agency call).
+    """
+
+    actor_sub: str
+    actor_role: str
+    actor_institution: str | None
+    subject_fin: str
+    agency: str
+    data_item: str
+    purpose: str
+    application_id: str | None
+    allowed: bool
+    reason: str
+    xroad_ids: tuple[str, ...]
+    correlation_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRow:
+    """A stored row: the entry, where it sits in the chain, and when it was written."""
+
+    seq: int
+    at: datetime
+    entry: AuditEntry
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChainHead:
+    """The last row's sequence number and hash (``seq`` 0 and 64 zeros: an empty log)."""
+
+    seq: int
+    hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuditPage:
+    rows: tuple[AuditRow, ...]
+    has_next_page: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Verification:
+    """What :meth:`AuditLog.verify` found. ``broken_at`` is the first broken link's ``seq``
+    (``None`` when the chain is intact) and ``problem`` says what is wrong there."""
+
+    rows: int
+    head: ChainHead
+    broken_at: int | None = None
+    problem: str | None = None
+
+    @property
+    def intact(self) -> bool:
+        return self.problem is None
+
+
+def canonical(seq: int, at: datetime, entry: AuditEntry, prev_hash: str) -> bytes:
+    """The bytes a row's hash is computed over: JSON with sorted keys, no spaces, UTF-8; the
+    time in UTC to the microsecond; the X-Road ids as a list."""
+    document = {
+        "seq": seq,
+        "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "actor_sub": entry.actor_sub,
+        "actor_role": entry.actor_role,
+        "actor_institution": entry.actor_institution,
+        "subject_fin": entry.subject_fin,
+        "agency": entry.agency,
+        "data_item": entry.data_item,
+        "purpose": entry.purpose,
+        "application_id": entry.application_id,
+        "allowed": entry.allowed,
+        "reason": entry.reason,
+        "xroad_ids": list(entry.xroad_ids),
+        "correlation_id": entry.correlation_id,
+        "prev_hash": prev_hash,
+    }
+    return json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
+
+
+def row_hash(seq: int, at: datetime, entry: AuditEntry, prev_hash: str) -> str:
+    """SHA-256 (hex) of :func:`canonical`."""
+    return hashlib.sha256(canonical(seq, at, entry, prev_hash)).hexdigest()
+
+
+class AuditLog:
+    """Appends to, pages through and verifies the audit log of a :class:`Database`."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    async def append(self, entries: Sequence[AuditEntry]) -> ChainHead:
+        """Append ``entries`` in order, in one transaction, stamped with the database's clock;
+        the new chain head. Raises :class:`~adapters.db.errors.DatabaseUnavailable` (nothing
+        written) when the database is away: the caller must then not return the data."""
+        if not entries:
+            return await self.head()
+        db = self._db
+        at = db._clock()
+        if at.tzinfo is None:
+            raise ValueError("naive datetime: the audit clock must be aware")
+        at = at.astimezone(UTC)
+        async with db._write() as connection:
+            select_head = sa.select(audit_chain_head.c.seq, audit_chain_head.c.hash).where(
+                audit_chain_head.c.id == HEAD_ID
+            )
+            if db._postgres:
+                select_head = select_head.with_for_update()
+            current = (await connection.execute(select_head)).first()
+            if current is None:
+                raise RuntimeError("the audit chain head is missing: run `vemtas db upgrade`")
+            seq, prev = int(current.seq), str(current.hash)
+            values: list[dict[str, Any]] = []
+            for entry in entries:
+                seq += 1
+                digest = row_hash(seq, at, entry, prev)
+                values.append(_values(seq, at, entry, prev, digest))
+                prev = digest
+            await connection.execute(sa.insert(audit_log), values)
+            await connection.execute(
+                sa.update(audit_chain_head)
+                .where(audit_chain_head.c.id == HEAD_ID)
+                .values(seq=seq, hash=prev)
+            )
+        return ChainHead(seq=seq, hash=prev)
+
+    async def head(self) -> ChainHead:
+        """The chain head as the database records it."""
+        async with self._db._read() as connection:
+            row = (
+                await connection.execute(
+                    sa.select(audit_chain_head.c.seq, audit_chain_head.c.hash).where(
+                        audit_chain_head.c.id == HEAD_ID
+                    )
+                )
+            ).first()
+        if row is None:
+            raise RuntimeError("the audit chain head is missing: run `vemtas db upgrade`")
+        return ChainHead(seq=int(row.seq), hash=str(row.hash))
+
+    async def page(
+        self, *, subject_fin: str | None = None, first: int = 50, before_seq: int | None = None
+    ) -> AuditPage:
+        """Rows newest first (by ``seq``), ``first`` of them (1–100), older than
+        ``before_seq``; only ``subject_fin``'s when given."""
+        if not 1 <= first <= MAX_PAGE_SIZE:
+            raise ValueError(f"first must be between 1 and {MAX_PAGE_SIZE}")
+        query = sa.select(audit_log).order_by(audit_log.c.seq.desc()).limit(first + 1)
+        if subject_fin is not None:
+            query = query.where(audit_log.c.subject_fin == subject_fin)
+        if before_seq is not None:
+            query = query.where(audit_log.c.seq < before_seq)
+        async with self._db._read() as connection:
+            rows = (await connection.execute(query)).all()
+        return AuditPage(rows=tuple(_row(r) for r in rows[:first]), has_next_page=len(rows) > first)
+
+    async def rows(
+        self, *, after_seq: int = 0, batch: int = _VERIFY_BATCH
+    ) -> AsyncIterator[AuditRow]:
+        """Every row after ``after_seq`` in chain order, read in batches."""
+        last = after_seq
+        while True:
+            async with self._db._read() as connection:
+                found = (
+                    await connection.execute(
+                        sa.select(audit_log)
+                        .where(audit_log.c.seq > last)
+                        .order_by(audit_log.c.seq)
+                        .limit(batch)
+                    )
+                ).all()
+            for raw in found:
+                yield _row(raw)
+            if len(found) < batch:
+                return
+            last = int(found[-1].seq)
+
+    async def verify(self, exported: Iterable[ChainHead] = ()) -> Verification:
+        """Walk the chain from the first row and stop at the first broken link: a missing row
+        (deleted), a row whose contents do not match its hash (edited), a row that does not
+        carry the previous row's hash (edited and re-hashed, reordered, or inserted); then
+        compare the end of the chain with the database's chain head and with every ``exported``
+        head (truncation of the tail, or a rewritten chain)."""
+        wanted = {head.seq: head for head in exported}
+        seen: dict[int, str] = {}
+        expected_seq, prev, count = 1, GENESIS, 0
+        async for row in self.rows():
+            if row.seq != expected_seq:
+                return Verification(
+                    count,
+                    ChainHead(expected_seq - 1, prev),
+                    expected_seq,
+                    f"row {expected_seq} is missing: the log goes on at row {row.seq} (deleted)",
+                )
+            if row_hash(row.seq, row.at, row.entry, row.prev_hash) != row.hash:
+                return Verification(
+                    count,
+                    ChainHead(expected_seq - 1, prev),
+                    row.seq,
+                    f"row {row.seq} does not match its hash (edited)",
+                )
+            if row.prev_hash != prev:
+                return Verification(
+                    count,
+                    ChainHead(expected_seq - 1, prev),
+                    row.seq,
+                    f"row {row.seq} does not carry the hash of row {row.seq - 1} "
+                    "(a row was edited and re-hashed, reordered or inserted)",
+                )
+            if row.seq in wanted:
+                seen[row.seq] = row.hash
+            prev, expected_seq, count = row.hash, row.seq + 1, count + 1
+        end = ChainHead(expected_seq - 1, prev)
+        recorded = await self.head()
+        if recorded != end:
+            if recorded.seq > end.seq:
+                problem = (
+                    f"the log ends at row {end.seq} but its chain head names row "
+                    f"{recorded.seq} (rows after {end.seq} were removed: truncated)"
+                )
+                return Verification(count, end, end.seq + 1, problem)
+            problem = f"the chain head does not match row {end.seq} (the head was altered)"
+            return Verification(count, end, end.seq, problem)
+        for seq in sorted(wanted):
+            if seq > end.seq:
+                problem = (
+                    f"row {seq} was exported as a chain head but the log ends at row "
+                    f"{end.seq} (truncated)"
+                )
+                return Verification(count, end, end.seq + 1, problem)
+            if seen.get(seq) != wanted[seq].hash:
+                problem = (
+                    f"row {seq} differs from the chain head exported for it "
+                    "(the chain was rewritten)"
+                )
+                return Verification(count, end, seq, problem)
+        return Verification(count, end)
+
+
+# --- exported chain heads --------------------------------------------------------------------
+
+
+def export_head(directory: Path, head: ChainHead, at: datetime) -> bool:
+    """Append ``head`` to ``directory/heads.jsonl`` unless it is already the last line there;
+    whether a line was written. Ship the directory somewhere the database's administrators
+    cannot write (WORM storage, another host): a truncated or rewritten log then disagrees."""
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / HEADS_FILE
+    known = read_exported_heads(directory)
+    if known and known[-1] == head:
+        return False
+    line = json.dumps(
+        {"seq": head.seq, "hash": head.hash, "at": at.astimezone(UTC).isoformat()},
+        sort_keys=True,
+    )
+    with path.open("a", encoding="utf-8") as file:
+        file.write(line + "\n")
+        file.flush()
+    return True
+
+
+class UnreadableHeads(ValueError):
+    """An exported chain-head file has a line that is not a chain head."""
+
+
+def read_exported_heads(directory: Path) -> list[ChainHead]:
+    """Every head exported under ``directory`` (``*.jsonl``), in file and line order."""
+    if not directory.is_dir():
+        return []
+    heads: list[ChainHead] = []
+    for path in sorted(directory.glob("*.jsonl")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                document = json.loads(line)
+                head = ChainHead(seq=int(document["seq"]), hash=str(document["hash"]))
+            except (ValueError, KeyError, TypeError):
+                raise UnreadableHeads(f"{path.name} line {number} is not a chain head") from None
+            heads.append(head)
+    return heads
+
+
+async def export_current_head(log: AuditLog, directory: Path, at: datetime) -> ChainHead:
+    """Read the chain head from the database and export it (if it moved)."""
+    head = await log.head()
+    if head.seq > 0:
+        export_head(directory, head, at)
+    return head
+
+
+@asynccontextmanager
+async def periodic_head_export(
+    log: AuditLog,
+    directory: Path,
+    *,
+    interval: float = 60.0,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> AsyncIterator[None]:
+    """While the block runs, export the chain head every ``interval`` seconds (when it moved),
+    and once more on the way out. A database that is away skips a round, never the process."""
+
+    async def export_once() -> None:
+        try:
+            await export_current_head(log, directory, clock())
+        except (PersistenceError, OSError) as exc:
+            _log.warning("audit chain head not exported: %s", type(exc).__name__)
+
+    async def loop() -> None:
+        while True:
+            await asyncio.sleep(interval)
+            await export_once()
+
+    task = asyncio.create_task(loop(), name="audit-head-export")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await export_once()
+
+
+# --- rows ------------------------------------------------------------------------------------
+
+
+def _values(
+    seq: int, at: datetime, entry: AuditEntry, prev_hash: str, digest: str
+) -> dict[str, Any]:
+    return {
+        "seq": seq,
+        "at": at,
+        "actor_sub": entry.actor_sub,
+        "actor_role": entry.actor_role,
+        "actor_institution": entry.actor_institution,
+        "subject_fin": entry.subject_fin,
+        "agency": entry.agency,
+        "data_item": entry.data_item,
+        "purpose": entry.purpose,
+        "application_id": entry.application_id,
+        "allowed": entry.allowed,
+        "reason": entry.reason,
+        "xroad_ids": " ".join(entry.xroad_ids),
+        "correlation_id": entry.correlation_id,
+        "prev_hash": prev_hash,
+        "hash": digest,
+    }
+
+
+def _row(raw: sa.Row[Any]) -> AuditRow:
+    return AuditRow(
+        seq=int(raw.seq),
+        at=raw.at,
+        entry=AuditEntry(
+            actor_sub=raw.actor_sub,
+            actor_role=raw.actor_role,
+            actor_institution=raw.actor_institution,
+            subject_fin=raw.subject_fin,
+            agency=raw.agency,
+            data_item=raw.data_item,
+            purpose=raw.purpose,
+            application_id=raw.application_id,
+            allowed=bool(raw.allowed),
+            reason=raw.reason,
+            xroad_ids=tuple(raw.xroad_ids.split()) if raw.xroad_ids else (),
+            correlation_id=raw.correlation_id,
+        ),
+        prev_hash=raw.prev_hash,
+        hash=raw.hash,
+    )
+
+
+__all__ = [
+    "GENESIS",
+    "AuditEntry",
+    "AuditLog",
+    "AuditPage",
+    "AuditRow",
+    "ChainHead",
+    "UnreadableHeads",
+    "Verification",
+    "canonical",
+    "export_current_head",
+    "export_head",
+    "periodic_head_export",
+    "read_exported_heads",
+    "row_hash",
+]

@@ -1,0 +1,304 @@
+"""The worker's use cases: deliver the outbox (card orders to the bank, SMS and e-mail to the
+messaging gateway), finish applications left undecided (waiting for data, or interrupted by a
+crash), and flag those near their due date. The worker calls the same functions as the API
+(:func:`resolvers.applications.decide`).
+
+Exactly once, whatever crashes: every delivery carries an idempotency key kept with its outbox
+item (``card:<application id>``, ``msg:<application id>:<notice>:<channel>``), so a redelivery
+after a crash (the lease ran out) is answered by the bank or the gateway with what the first
+delivery made (``replayed``), never done twice; and an item is completed, with its effect and
+any follow-up (the card-pickup notice), in one transaction.
+
+Failures: an agency that is down, slow, throttling or garbling its answer is retried with
+back-off (the same key); an agency that refuses the request (``400``: a bad phone number, a
+text too long) or a key conflict cannot succeed by retrying and the item is dead-lettered at
+once; so is a payload this worker cannot read (a poison message). A worker that dies while
+delivering an item counts that as an attempt too, so an item that kills every worker is
+dead-lettered after ``outbox_max_attempts`` claims instead of blocking the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from adapters.bank import CardOrderRequest
+from adapters.base import CallContext
+from adapters.db import (
+    ApplicationRow,
+    CardOrdered,
+    Database,
+    MessageSent,
+    OutboxItem,
+    OutboxStatus,
+    OutboxTopic,
+    backoff,
+)
+from adapters.errors import AgencyConflict, AgencyError, AgencyRejected
+from adapters.messaging.texts import Language
+from adapters.registry import Adapters
+from resolvers.application_policy import ApplicationPolicy
+from resolvers.applications import SYSTEM_PRINCIPAL, card_ready_notices, decide
+from resolvers.context import RequestContext
+
+log = logging.getLogger(__name__)
+
+
+class PoisonMessage(Exception):
+    """An outbox item this worker cannot carry out (unknown topic, unreadable payload)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """What one round of the worker did."""
+
+    delivered: int = 0
+    failed: int = 0
+    dead: int = 0
+    assessed: int = 0
+    flagged: int = 0
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.delivered or self.failed or self.dead or self.assessed)
+
+
+@dataclass
+class Worker:
+    """One worker over the process's adapters and database. ``today``/``now`` are the
+    composition root's clock (``VEMTAS_CLOCK`` pins the day in dev)."""
+
+    adapters: Adapters
+    database: Database
+    policy: ApplicationPolicy
+    today: Callable[[], date]
+    now: Callable[[], datetime]
+    # overdue applications are looked for once a minute, not every round
+    flag_every: float = 60.0
+    _flagged_at: datetime | None = None
+
+    def context(self) -> RequestContext:
+        """A request context for the worker's own work: the system principal, no request."""
+        return RequestContext(
+            adapters=self.adapters,
+            today=self.today(),
+            now=self.now(),
+            principal=SYSTEM_PRINCIPAL,
+            database=self.database,
+            policy=self.policy,
+            clock=self.now,
+        )
+
+    # --- one round ----------------------------------------------------------------------------
+
+    async def run_once(self) -> Progress:
+        """Flag overdue applications, finish those due for another attempt, deliver the
+        outbox (in that order: a decision made now is delivered in the same round)."""
+        flagged = 0
+        now = self.now()
+        if self._flagged_at is None or (now - self._flagged_at).total_seconds() >= self.flag_every:
+            flagged = await self.flag_overdue()
+            self._flagged_at = now
+        assessed = await self.retry_waiting()
+        delivered, failed, dead = await self.deliver_outbox()
+        return Progress(delivered, failed, dead, assessed, flagged)
+
+    async def run(self, stop: asyncio.Event, poll_interval: float = 0.5) -> None:
+        """Rounds until ``stop`` is set; a busy round is followed at once by the next one.
+        A database or agency that fails a whole round is waited out, never fatal."""
+        log.info("worker started")
+        while not stop.is_set():
+            try:
+                progress = await self.run_once()
+            except Exception as exc:
+                log.warning("worker round failed", extra={"error": type(exc).__name__})
+                progress = Progress()
+            if progress.busy:
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=poll_interval)
+        log.info("worker stopped")
+
+    # --- applications -------------------------------------------------------------------------
+
+    async def flag_overdue(self) -> int:
+        """Flag undecided applications due within ``overdue_within_days`` (caseworkers list
+        them with ``applications(filter: {overdue: true})``)."""
+        flagged = await self.database.flag_overdue(self.today(), self.policy.overdue_within_days)
+        for application in flagged:
+            log.warning(
+                "application near its decision date and still undecided",
+                extra={"application_id": application.id, "number": application.number},
+            )
+        return len(flagged)
+
+    async def retry_waiting(self) -> int:
+        """Assess again every undecided application whose time has come (waiting for data, or
+        left REGISTERED/ASSESSING by a process that died)."""
+        due = await self.database.due_for_retry(
+            self.now(), self.policy.retry_batch, lease_seconds=self.policy.takeover_after
+        )
+        if not due:
+            return 0
+        results = await asyncio.gather(
+            *(self._assess(application) for application in due), return_exceptions=True
+        )
+        return sum(1 for result in results if not isinstance(result, BaseException))
+
+    async def _assess(self, application: ApplicationRow) -> ApplicationRow:
+        try:
+            return await decide(self.context(), application)
+        except Exception as exc:
+            log.warning(
+                "assessment failed; retried when the lease runs out",
+                extra={"application_id": application.id, "error": type(exc).__name__},
+            )
+            raise
+
+    # --- the outbox ---------------------------------------------------------------------------
+
+    async def deliver_outbox(self) -> tuple[int, int, int]:
+        """Claim due outbox items and deliver them: the items of one application in order (the
+        registration notice before the decision's), different applications at once.
+        Returns (delivered, failed and rescheduled, dead-lettered)."""
+        policy = self.policy
+        items = await self.database.claim_outbox(
+            self.now(),
+            policy.outbox_batch,
+            policy.outbox_lease,
+            max_attempts=policy.outbox_max_attempts,
+        )
+        if not items:
+            return 0, 0, 0
+        by_application: dict[str, list[OutboxItem]] = {}
+        for item in items:
+            by_application.setdefault(item.application_id or item.id, []).append(item)
+        policy.crash_point("after-claim")
+        outcomes = await asyncio.gather(
+            *(self._deliver_in_order(group) for group in by_application.values())
+        )
+        flat = [outcome for group in outcomes for outcome in group]
+        return flat.count("delivered"), flat.count("failed"), flat.count("dead")
+
+    async def _deliver_in_order(self, items: list[OutboxItem]) -> list[str]:
+        return [await self.deliver(item) for item in items]
+
+    async def deliver(self, item: OutboxItem) -> str:
+        """Deliver one claimed item: ``delivered``, ``failed`` (retried later) or ``dead``."""
+        db = self.database
+        try:
+            if item.topic == OutboxTopic.CARD_ORDER.value:
+                await self._order_card(item)
+            elif item.topic == OutboxTopic.MESSAGE_SEND.value:
+                await self._send_message(item)
+            else:
+                raise PoisonMessage(f"unknown topic {item.topic!r}")
+        except (AgencyRejected, AgencyConflict) as exc:
+            # the same request would be refused again: give up now (kept for operators)
+            await db.fail_outbox(item.id, _describe(exc), self.now(), max_attempts=item.attempts)
+            return "dead"
+        except PoisonMessage as exc:
+            await db.fail_outbox(
+                item.id, f"unreadable item: {type(exc).__name__}", self.now(), item.attempts
+            )
+            return "dead"
+        except AgencyError as exc:
+            return await self._retry_later(item, _describe(exc))
+        except Exception as exc:  # a fault of ours, maybe passing: retried, then dead-lettered
+            log.warning(
+                "outbox delivery failed", extra={"item": item.id, "error": type(exc).__name__}
+            )
+            return await self._retry_later(item, f"worker: {type(exc).__name__}")
+        return "delivered"
+
+    async def _retry_later(self, item: OutboxItem, error: str) -> str:
+        policy = self.policy
+        delay = backoff(item.attempts, base_seconds=policy.outbox_backoff_base).total_seconds()
+        at = self.now() + timedelta(seconds=delay * random.uniform(1.0, 1.25))  # noqa: S311
+        status = await self.database.fail_outbox(item.id, error, at, policy.outbox_max_attempts)
+        return "dead" if status is OutboxStatus.DEAD else "failed"
+
+    def _call_context(self, item: OutboxItem) -> CallContext:
+        return CallContext(user_id=SYSTEM_PRINCIPAL.sub, issue=item.application_id or item.id)
+
+    async def _order_card(self, item: OutboxItem) -> None:
+        payload = item.payload
+        key = _key(item)
+        try:
+            request = CardOrderRequest(
+                application_id=payload_text(payload, "applicationId"),
+                fin=payload_text(payload, "fin"),
+                first_name=payload_text(payload, "firstName"),
+                last_name=payload_text(payload, "lastName"),
+                district=payload_text(payload, "district"),
+                monthly_amount=Decimal(payload_text(payload, "monthlyAmount")),
+                period_start=date.fromisoformat(payload_text(payload, "periodStart")),
+                period_end=date.fromisoformat(payload_text(payload, "periodEnd")),
+            )
+        except (ArithmeticError, ValueError) as exc:
+            raise PoisonMessage("the card order cannot be read") from exc
+        order = await self.adapters.bank.order_card(request, key, self._call_context(item))
+        self.policy.crash_point("after-bank-call")
+        application = await self._application(item)
+        language = Language(payload.get("language", "az"))
+        follow_up = card_ready_notices(
+            application, language, order.branch_address, order.pickup_from
+        )
+        effect = CardOrdered(order.order_id, order.iban, order.branch_address, order.pickup_from)
+        await self.database.complete_outbox(item.id, effect, follow_up=follow_up)
+        self.policy.crash_point("after-complete")
+
+    async def _send_message(self, item: OutboxItem) -> None:
+        payload = item.payload
+        key = _key(item)
+        ctx = self._call_context(item)
+        messaging = self.adapters.messaging
+        channel = payload_text(payload, "channel")
+        to, text = payload_text(payload, "to"), payload_text(payload, "text")
+        if channel == "SMS":
+            sent = await messaging.send_sms(to, text, key, ctx)
+        elif channel == "EMAIL":
+            subject = payload_text(payload, "subject")
+            sent = await messaging.send_email(to, subject, text, key, ctx)
+        else:
+            raise PoisonMessage(f"unknown channel {channel!r}")
+        self.policy.crash_point("after-message-call")
+        await self.database.complete_outbox(item.id, MessageSent(sent.message_id, self.now()))
+        self.policy.crash_point("after-complete")
+
+    async def _application(self, item: OutboxItem) -> ApplicationRow:
+        if item.application_id is None:
+            raise PoisonMessage("a card order without an application")
+        found = await self.database.get_application(item.application_id)
+        if found is None:
+            raise PoisonMessage("a card order for an unknown application")
+        return found
+
+
+def _key(item: OutboxItem) -> str:
+    """The idempotency key toward the bank or the gateway: the item's dedupe key, the same on
+    every delivery of it."""
+    return item.dedupe_key
+
+
+def _describe(exc: AgencyError) -> str:
+    """For operators: the agency and the error code (and the field refused), never the
+    request or the payload."""
+    field = getattr(exc, "field", None)
+    suffix = f" ({field})" if field else ""
+    return f"{exc.agency}: {exc.code}{suffix}"
+
+
+def payload_text(payload: Mapping[str, Any], name: str) -> str:
+    """A text field of an outbox payload (a :class:`PoisonMessage` when it is missing)."""
+    value = payload.get(name)
+    if not isinstance(value, str):
+        raise PoisonMessage(f"the payload has no {name}")
+    return value

@@ -1,0 +1,319 @@
+"""The gateway, the worker and every mock agency in-process (``httpx.ASGITransport``, no
+sockets), over ``worlds/applications.yaml`` and a fresh database per test: SQLite (a file under
+tmp_path) and, when ``VEMTAS_TEST_POSTGRES_URL`` is set, PostgreSQL in a schema of its own
+(marked ``postgres``; with ``VEMTAS_TEST_REQUIRE_SERVICES=1`` an unreachable server fails).
+
+The worker does not run by itself here: a test calls ``stack.settle()`` to run its rounds until
+there is nothing left to do, so every step happens when the test says so.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import sqlalchemy as sa
+import stamina
+from starlette.applications import Starlette
+
+from adapters.db import Database, migrate, open_database
+from adapters.db.engine import create_engine
+from adapters.registry import Adapters, open_adapters
+from gateway.app import adapter_config, create_app
+from gateway.settings import Settings
+from mocks.app import create_mock_app
+from mocks.identity import issue_token
+from mocks.world import World
+from mocks.world_io import load_world
+from resolvers.application_policy import ApplicationPolicy
+from resolvers.worker import Progress, Worker
+
+WORLDS = Path(__file__).parent / "worlds"
+BASE = "http://mocks.test"
+TODAY = date(2026, 11, 15)
+POSTGRES_URL = os.environ.get("VEMTAS_TEST_POSTGRES_URL", "")
+REQUIRE_SERVICES = os.environ.get("VEMTAS_TEST_REQUIRE_SERVICES") == "1"
+
+SUBMIT = """
+mutation($input: SubmitApplicationInput!) {
+  submitApplication(input: $input) {
+    application { id number status channel registeredOn decisionDueOn
+      missingData { agency input fin }
+      decision { outcome monthlyAmount periodStart periodEnd reasons { code kind } } }
+    userErrors { field code message }
+  }
+}"""
+
+APPLICATION = """
+query($id: ID!) {
+  application(id: $id) {
+    id number status channel submittedAt registeredOn decisionDueOn overdue declaredMembers
+    household { id district }
+    decision { outcome monthlyAmount periodStart periodEnd reasons { code kind } rulesVersion }
+    decisionHistory { outcome monthlyAmount }
+    missingData { agency input fin }
+    cardOrder { status orderId iban branchAddress pickupFrom }
+    notifications { channel kind recipient language text status }
+    events { kind detail }
+  }
+}"""
+
+
+@dataclass(frozen=True)
+class Target:
+    url: str
+    schema: str | None = None
+
+
+_reachable: dict[str, bool] = {}
+
+
+async def postgres_reachable(url: str) -> bool:
+    if url not in _reachable:
+        engine = create_engine(url)
+        try:
+            async with engine.connect() as connection:
+                await connection.execute(sa.text("SELECT 1"))
+            _reachable[url] = True
+        except Exception:
+            _reachable[url] = False
+        finally:
+            await engine.dispose()
+    return _reachable[url]
+
+
+async def require_postgres() -> str:
+    if not POSTGRES_URL:
+        if REQUIRE_SERVICES:
+            pytest.fail("VEMTAS_TEST_REQUIRE_SERVICES=1 but VEMTAS_TEST_POSTGRES_URL is not set")
+        pytest.skip("VEMTAS_TEST_POSTGRES_URL is not set")
+    if not await postgres_reachable(POSTGRES_URL):
+        if REQUIRE_SERVICES:
+            pytest.fail("PostgreSQL at VEMTAS_TEST_POSTGRES_URL is unreachable")
+        pytest.skip("PostgreSQL at VEMTAS_TEST_POSTGRES_URL is unreachable")
+    return POSTGRES_URL
+
+
+@asynccontextmanager
+async def postgres_schema(url: str) -> AsyncIterator[str]:
+    """A schema of its own, dropped afterwards (parallel runs never meet)."""
+    schema = f"vemtas_apps_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(url)
+    try:
+        async with admin.begin() as connection:
+            await connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+        yield schema
+    finally:
+        async with admin.begin() as connection:
+            await connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        await admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def target(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Target]:
+    if request.param == "sqlite":
+        yield Target(f"sqlite+aiosqlite:///{tmp_path}/vemtas.db")
+        return
+    url = await require_postgres()
+    async with postgres_schema(url) as schema:
+        yield Target(url, schema)
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class WorkerClock:
+    """The worker's clock: the real time plus an offset the test moves on (``later``), so a
+    back-off or a lease runs out without waiting; and the worker's day."""
+
+    offset: timedelta = timedelta(0)
+    day: date = date(2026, 11, 15)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def today(self) -> date:
+        return self.day
+
+    def later(self, seconds: float) -> None:
+        self.offset += timedelta(seconds=seconds)
+
+
+@dataclass
+class Stack:
+    client: httpx.AsyncClient
+    mocks: httpx.AsyncClient
+    settings: Settings
+    database: Database
+    adapters: Adapters
+    worker: Worker
+    policy: ApplicationPolicy
+    clock: WorkerClock
+    app: Starlette
+
+    async def query(
+        self, query: str, token: str | None, variables: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = await self.client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+        )
+        body: dict[str, Any] = response.json()
+        return body
+
+    def token(self, role: str, **claims: Any) -> str:
+        return issue_token(
+            issuer=self.settings.oidc_issuer,
+            role=role,
+            audience=self.settings.oidc_audience,
+            **claims,
+        )
+
+    def citizen(self, fin: str) -> str:
+        return self.token("citizen", sub=f"citizen-{fin}", fin=fin)
+
+    async def submit(self, token: str, **fields: Any) -> dict[str, Any]:
+        """``submitApplication`` and its payload (the test fails on a GraphQL error)."""
+        body = await self.query(SUBMIT, token, {"input": fields})
+        assert "errors" not in body, body
+        payload: dict[str, Any] = body["data"]["submitApplication"]
+        return payload
+
+    async def application(self, token: str, application_id: str) -> dict[str, Any]:
+        body = await self.query(APPLICATION, token, {"id": application_id})
+        assert "errors" not in body, body
+        found: dict[str, Any] = body["data"]["application"]
+        return found
+
+    async def settle(self, rounds: int = 40) -> list[Progress]:
+        """Run the worker's rounds until one finds nothing to do (bounded)."""
+        done: list[Progress] = []
+        for _ in range(rounds):
+            progress = await self.worker.run_once()
+            done.append(progress)
+            if not progress.busy:
+                return done
+        raise AssertionError(f"the worker was still busy after {rounds} rounds: {done[-3:]}")
+
+    async def orders(self) -> list[dict[str, Any]]:
+        orders: list[dict[str, Any]] = (await self.mocks.get("/_admin/bank/orders")).json()[
+            "orders"
+        ]
+        return orders
+
+    async def messages(self) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = (await self.mocks.get("/_admin/messaging/outbox")).json()[
+            "messages"
+        ]
+        return found
+
+    async def fault(self, agency: str, mode: str, latency_ms: int = 0) -> None:
+        r = await self.mocks.put(
+            f"/_admin/faults/{agency}",
+            json={"mode": mode, "latency_ms": latency_ms, "error_rate": 0.0},
+        )
+        assert r.status_code in (200, 204), r.text
+
+    async def heal(self) -> None:
+        await self.mocks.delete("/_admin/faults")
+
+    async def calls(self) -> dict[str, dict[str, int]]:
+        """Calls per agency and operation, as the mocks counted them."""
+        raw = (await self.mocks.get("/_admin/calls")).json()
+        return {agency: {op: v["count"] for op, v in ops.items()} for agency, ops in raw.items()}
+
+
+def fast_policy(**changes: Any) -> ApplicationPolicy:
+    """Short times, so the tests need not wait: failed deliveries are retried at once (and
+    dead-lettered after 4 attempts); tests of waiting use longer times and move the worker's
+    clock on (``stack.clock.later``)."""
+    base = ApplicationPolicy(
+        decision_budget=10.0,
+        takeover_after=120.0,
+        retry_base=0.0,
+        retry_cap=0.0,
+        outbox_max_attempts=4,
+        outbox_lease=30.0,
+        outbox_backoff_base=0.0,
+    )
+    return replace(base, **changes)
+
+
+def settings_for(tmp_path: Path) -> Settings:
+    return replace(
+        Settings.from_env({"VEMTAS_CLOCK": TODAY.isoformat()}).with_agency_urls(BASE),
+        agency_deadline=2.0,
+        var_dir=tmp_path / "var",
+    )
+
+
+@asynccontextmanager
+async def open_stack(
+    world: World, target: Target, tmp_path: Path, policy: ApplicationPolicy | None = None
+) -> AsyncIterator[Stack]:
+    settings = replace(settings_for(tmp_path), database_url=target.url)
+    policy = policy or fast_policy()
+    mock_app = create_mock_app(world, dev=True, base_url=BASE)
+    mock_transport = httpx.ASGITransport(app=mock_app, client=("127.0.0.1", 40000))
+    await migrate.upgrade(target.url, schema=target.schema)
+    async with (
+        open_database(target.url, schema=target.schema) as database,
+        # the breaker's cool-down runs on the real clock: short, so a healed agency answers
+        open_adapters(
+            replace(adapter_config(settings), breaker_cooldown=0.05), transport=mock_transport
+        ) as adapters,
+    ):
+        app = create_app(
+            settings, adapters, database=database, jwks_transport=mock_transport, policy=policy
+        )
+        async with (
+            app.router.lifespan_context(app),
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
+            ) as client,
+            httpx.AsyncClient(transport=mock_transport, base_url=BASE) as mocks,
+        ):
+            clock = WorkerClock()
+            worker = Worker(
+                adapters, database, policy, today=clock.today, now=clock.now, flag_every=0.0
+            )
+            yield Stack(client, mocks, settings, database, adapters, worker, policy, clock, app)
+
+
+@pytest.fixture(autouse=True)
+def _fast_retries() -> Iterator[None]:
+    # three attempts, no back-off sleeps: an agency that is down fails fast
+    with stamina.set_testing(True, attempts=3):
+        yield
+
+
+@pytest.fixture(scope="session")
+def world() -> World:
+    return load_world(WORLDS / "applications.yaml")
+
+
+@pytest.fixture
+async def stack(world: World, target: Target, tmp_path: Path) -> AsyncIterator[Stack]:
+    async with open_stack(world, target, tmp_path) as opened:
+        yield opened
+
+
+def granted_family(n: int) -> dict[str, Any]:
+    """The input for granted family G<n>, submitted by its head."""
+    return {
+        "representativeFin": f"G{n:02d}A1XZ",
+        "representativeIdCard": f"AA7{n:02d}0001",
+        "members": [f"G{n:02d}A1XZ", f"G{n:02d}A2XZ"],
+        "phone": f"+9945012{n:05d}",
+        "email": f"family{n}@example.az",
+    }

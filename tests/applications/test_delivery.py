@@ -1,0 +1,192 @@
+"""The outbox: card orders and notices are delivered once each, after the bank or the messaging
+gateway comes back; what can never be delivered is dead-lettered without holding up the rest."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters.db import (
+    Channel,
+    MessageChannel,
+    NewApplication,
+    NewNotification,
+    NotificationKind,
+    OutboxMessage,
+    OutboxTopic,
+)
+from mocks.world import World
+from tests.applications.conftest import Stack, Target, fast_policy, granted_family, open_stack
+
+RETRY_AFTER = 30.0
+
+
+@pytest.fixture
+async def stack(world: World, target: Target, tmp_path: Path) -> AsyncIterator[Stack]:
+    policy = fast_policy(outbox_backoff_base=RETRY_AFTER, outbox_max_attempts=4)
+    async with open_stack(world, target, tmp_path, policy) as opened:
+        yield opened
+
+
+async def _granted(stack: Stack, n: int) -> tuple[str, dict[str, Any]]:
+    token = stack.citizen(f"G{n:02d}A1XZ")
+    payload = await stack.submit(token, idempotencyKey=f"delivery-{n}", **granted_family(n))
+    assert payload["application"]["status"] == "GRANTED"
+    return token, payload["application"]
+
+
+async def test_a_card_ordered_while_the_bank_is_down_is_ordered_once_it_returns(
+    stack: Stack,
+) -> None:
+    await stack.fault("bank", "down")
+    token, application = await _granted(stack, 17)
+    await stack.settle()
+    seen = await stack.application(token, application["id"])
+    assert seen["cardOrder"]["status"] == "PENDING"
+    assert "DELIVERY_FAILED" in [e["kind"] for e in seen["events"]]
+    assert len(await stack.messages()) == 4  # registered and decided go out meanwhile
+
+    await stack.heal()
+    await stack.settle()  # the retry is not due yet
+    assert await stack.orders() == []
+    stack.clock.later(RETRY_AFTER * 1.3)
+    await stack.settle()
+    [order] = await stack.orders()
+    assert order["application_id"] == application["id"]
+    seen = await stack.application(token, application["id"])
+    assert seen["cardOrder"]["status"] == "ORDERED"
+    assert len(await stack.messages()) == 6  # and the card-pickup notices
+
+
+async def test_notices_held_while_the_messaging_gateway_is_down_go_out_once(
+    stack: Stack,
+) -> None:
+    await stack.fault("messaging", "down")
+    token, application = await _granted(stack, 18)
+    await stack.settle()
+    assert await stack.messages() == []
+    seen = await stack.application(token, application["id"])
+    assert {n["status"] for n in seen["notifications"]} >= {"FAILED"}
+
+    await stack.heal()
+    for _ in range(3):
+        stack.clock.later(RETRY_AFTER * 2.6)
+        await stack.settle()
+    messages = await stack.messages()
+    keys = [m["idempotency_key"] for m in messages]
+    assert len(keys) == 6 and len(set(keys)) == 6
+    seen = await stack.application(token, application["id"])
+    assert {n["status"] for n in seen["notifications"]} == {"SENT"}
+
+
+async def test_a_lost_bank_answer_is_recovered_with_the_same_key_not_a_second_card(
+    stack: Stack,
+) -> None:
+    await stack.fault("bank", "malformed")  # the bank orders the card, the answer is garbled
+    token, application = await _granted(stack, 19)
+    await stack.settle()
+    assert len(await stack.orders()) == 1
+    assert (await stack.application(token, application["id"]))["cardOrder"]["status"] == "PENDING"
+
+    await stack.heal()
+    stack.clock.later(RETRY_AFTER * 1.3)
+    await stack.settle()
+    [order] = await stack.orders()
+    seen = await stack.application(token, application["id"])
+    assert seen["cardOrder"]["status"] == "ORDERED"
+    assert seen["cardOrder"]["orderId"] == order["order_id"]
+
+
+def _notice(key: str, to: str, text: str = "Salam") -> OutboxMessage:
+    return OutboxMessage(
+        topic=OutboxTopic.MESSAGE_SEND,
+        payload={"channel": "SMS", "to": to, "text": text},
+        dedupe_key=key,
+        notification=NewNotification(
+            MessageChannel.SMS, NotificationKind.REGISTERED, to, "az", text, key
+        ),
+    )
+
+
+async def _register_directly(stack: Stack, key: str, notices: tuple[OutboxMessage, ...]) -> str:
+    now = datetime.now(UTC)
+    result = await stack.database.register_application(
+        NewApplication(
+            idempotency_key=key,
+            request_digest="0" * 64,
+            channel=Channel.ONLINE,
+            submitted_by="test",
+            submitted_role="citizen",
+            representative_fin="G20A1XZ",
+            member_fins=("G20A1XZ", "G20A2XZ"),
+            phone="+994501234567",
+            email=None,
+            submitted_at=now,
+            registered_on=now.date(),
+            decision_due_on=now.date() + timedelta(days=21),
+            next_attempt_at=now + timedelta(days=1),
+            household_id="HH-G20",
+            district="Nəsimi",
+            notices=notices,
+        )
+    )
+    return result.application.id
+
+
+async def _notification_statuses(stack: Stack, application_id: str) -> list[str]:
+    return [n.status.value for n in await stack.database.notifications(application_id)]
+
+
+async def test_a_message_the_gateway_refuses_is_dead_lettered_at_once(stack: Stack) -> None:
+    poison = await _register_directly(
+        stack, "poison-refused", (_notice("msg:poison:1", "+15551234567"),)
+    )
+    await _granted(stack, 21)
+    await stack.settle()
+    assert await _notification_statuses(stack, poison) == ["DEAD"]
+    [dead] = [e for e in await stack.database.events(poison) if e.kind.value == "DEAD_LETTERED"]
+    assert dead.detail["attempts"] == 1
+    assert dead.detail["error"] == "messaging: AGENCY_BAD_RESPONSE (to)"
+    sent = {m["idempotency_key"] for m in await stack.messages()}
+    assert "msg:poison:1" not in sent
+    assert len(sent) == 6  # the other family's notices all went out
+
+
+async def test_an_unreadable_item_is_dead_lettered_without_holding_up_the_rest(
+    stack: Stack,
+) -> None:
+    broken = replace(_notice("msg:poison:2", "+994501234567"), payload={"channel": "SMS"})
+    poison = await _register_directly(stack, "poison-unreadable", (broken,))
+    await _granted(stack, 22)
+    await stack.settle()
+    assert await _notification_statuses(stack, poison) == ["DEAD"]
+    assert len(await stack.messages()) == 6
+
+
+async def test_an_item_that_kills_every_worker_is_dead_lettered_after_the_last_attempt(
+    stack: Stack,
+) -> None:
+    poison = await _register_directly(
+        stack, "poison-killer", (_notice("msg:poison:3", "+994501234567"),)
+    )
+    policy = stack.policy
+    # four workers claim it and die before delivering it (their leases run out)
+    for _ in range(policy.outbox_max_attempts):
+        [claimed] = await stack.database.claim_outbox(
+            stack.clock.now(), 10, policy.outbox_lease, max_attempts=policy.outbox_max_attempts
+        )
+        assert claimed.dedupe_key == "msg:poison:3"
+        stack.clock.later(policy.outbox_lease + 1)
+    await _granted(stack, 23)
+    await stack.settle()
+    assert await _notification_statuses(stack, poison) == ["DEAD"]
+    kinds = [e.kind.value for e in await stack.database.events(poison)]
+    assert kinds.count("DEAD_LETTERED") == 1
+    sent = {m["idempotency_key"] for m in await stack.messages()}
+    assert "msg:poison:3" not in sent
+    assert len(sent) == 6

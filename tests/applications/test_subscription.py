@@ -1,0 +1,111 @@
+"""``applicationUpdated(id)`` over graphql-transport-ws: the gateway served on loopback by
+uvicorn, a WebSocket client that signs in with ``connection_init`` and watches its application
+go from decided to card ordered and notices sent, as the worker does its rounds."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import uvicorn
+from websockets.asyncio.client import ClientConnection, connect
+
+from tests.applications.conftest import Stack, granted_family
+
+WATCH = """
+subscription($id: ID!) {
+  applicationUpdated(id: $id) { number status cardOrder { status } notifications { status } }
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+async def url(stack: Stack) -> AsyncIterator[str]:
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(stack.app, host="127.0.0.1", port=port, lifespan="off", log_level="error")
+    )
+    task = asyncio.create_task(server.serve())
+    for _ in range(200):
+        if server.started:
+            break
+        await asyncio.sleep(0.02)
+    try:
+        yield f"ws://127.0.0.1:{port}/graphql"
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, timeout=10)
+
+
+async def _receive(ws: ClientConnection) -> dict[str, Any]:
+    message: dict[str, Any] = json.loads(await asyncio.wait_for(ws.recv(), timeout=10))
+    return message
+
+
+async def _subscribe(url: str, token: str, application_id: str) -> ClientConnection:
+    ws = await connect(url, subprotocols=["graphql-transport-ws"])  # type: ignore[list-item]
+    await ws.send(
+        json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
+    )
+    assert (await _receive(ws))["type"] == "connection_ack"
+    await ws.send(
+        json.dumps(
+            {
+                "id": "1",
+                "type": "subscribe",
+                "payload": {"query": WATCH, "variables": {"id": application_id}},
+            }
+        )
+    )
+    return ws
+
+
+async def test_a_citizen_watches_the_card_ordered_and_the_notices_sent(
+    stack: Stack, url: str
+) -> None:
+    token = stack.citizen("G37A1XZ")
+    payload = await stack.submit(token, idempotencyKey="watch-37", **granted_family(37))
+    application_id = payload["application"]["id"]
+    ws = await _subscribe(url, token, application_id)
+    try:
+        first = await _receive(ws)
+        assert first["type"] == "next"
+        now = first["payload"]["data"]["applicationUpdated"]
+        assert (now["status"], now["cardOrder"]["status"]) == ("GRANTED", "PENDING")
+
+        await stack.settle()
+        seen = now
+        while not (
+            seen["cardOrder"]["status"] == "ORDERED"
+            and len(seen["notifications"]) == 6
+            and {n["status"] for n in seen["notifications"]} == {"SENT"}
+        ):
+            message = await _receive(ws)
+            assert message["type"] == "next", message
+            seen = message["payload"]["data"]["applicationUpdated"]
+        assert seen["number"] == payload["application"]["number"]
+    finally:
+        await ws.close()
+
+
+async def test_someone_else_cannot_watch_the_application(stack: Stack, url: str) -> None:
+    payload = await stack.submit(
+        stack.citizen("G38A1XZ"), idempotencyKey="watch-38", **granted_family(38)
+    )
+    ws = await _subscribe(url, stack.citizen("G39A1XZ"), payload["application"]["id"])
+    try:
+        message = await _receive(ws)
+        assert message["type"] in ("error", "next")
+        errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+        assert errors[0]["extensions"]["code"] == "FORBIDDEN"
+    finally:
+        await ws.close()
