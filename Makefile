@@ -14,12 +14,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# npm packages for the federation composition test; no lock file is written (it would name the
-# registry's host), versions are pinned in tests/federation/package.json.
+# npm packages for the federation composition test and the graphql-http audit; no lock file is
+# written (it would name the registry's host), versions are pinned in each package.json.
 node:
 	@if command -v npm >/dev/null 2>&1; then \
-	  cd tests/federation && (test -d node_modules/@apollo/composition || npm install --no-package-lock --no-audit --no-fund --silent); \
-	else echo "npm not found: the federation composition test will be skipped"; fi
+	  (cd tests/federation && (test -d node_modules/@apollo/composition || npm install --no-package-lock --no-audit --no-fund --silent)) && \
+	  (cd tests/http_audit && (test -d node_modules/graphql-http || npm install --no-package-lock --no-audit --no-fund --silent)); \
+	else echo "npm not found: the federation composition test and the graphql-http audit will be skipped"; fi
 
 run: $(STAMP)
 	$(BIN)/vemtas serve --with-mocks

@@ -57,8 +57,10 @@ class AnswerCache:
         ``redis://[:password@]host[:port][/db]`` (values through :class:`RecordSerializer`)."""
         parts = urlsplit(url)
         if parts.scheme == "memory":
+            # no timeout in memory (nothing to wait for): aiocache would wrap every operation
+            # in a task of its own to time it
             return cls(
-                SimpleMemoryCache(serializer=NullSerializer(), timeout=timeout), timeout=timeout
+                SimpleMemoryCache(serializer=NullSerializer(), timeout=None), timeout=timeout
             )
         if parts.scheme in ("redis", "rediss"):
             db = parts.path.strip("/") or "0"

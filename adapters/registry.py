@@ -144,7 +144,8 @@ async def open_adapters(
             return RestClient(agency, config, *http(agency))
 
         def soap(agency: str, binding: str) -> SoapClient:
-            return SoapClient(agency, config, http(agency)[0], binding)
+            client, own = http(agency)
+            return SoapClient(agency, config, client, binding, transport=own)
 
         yield Adapters(
             population=PopulationAdapter(core("population"), PopulationClient(rest("population"))),

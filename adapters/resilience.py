@@ -147,6 +147,17 @@ class Guard:
 
         try:
             async with asyncio.timeout_at(give_up_at):
+                # the first attempt runs without stamina's machinery (building a retry context
+                # costs more CPU than the exchange with the agency); a failure is re-raised
+                # inside the retry context as its first attempt, so the attempts counted, the
+                # back-off and Retry-After are stamina's exactly as if it had run it
+                failed: list[Exception] = []  # no local keeps it (frame ↔ traceback cycle)
+                try:
+                    return await self._attempt(attempt)
+                except Exception as exc:
+                    if not should_retry(exc):
+                        raise
+                    failed.append(exc)
                 async for retrying in stamina.retry_context(
                     on=should_retry,
                     attempts=max(1, config.retry_attempts),
@@ -156,6 +167,8 @@ class Guard:
                     wait_jitter=config.retry_wait_jitter,
                 ):
                     with retrying:
+                        if failed:
+                            raise failed.pop()
                         return await self._attempt(attempt)
         except TimeoutError:
             self.breaker.failed()

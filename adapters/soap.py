@@ -130,7 +130,14 @@ def check_envelope(agency: str, content: bytes, schema: etree.XMLSchema) -> None
 class GuardedTransport(AsyncTransport):
     """zeep's async transport over our httpx client, with the answer gate described above."""
 
-    def __init__(self, agency: str, client: httpx.AsyncClient, *, max_response_bytes: int) -> None:
+    def __init__(
+        self,
+        agency: str,
+        client: httpx.AsyncClient,
+        *,
+        max_response_bytes: int,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         # zeep builds a synchronous client for WSDL loading; ours refuses every request (the
         # WSDL comes from disk before this transport exists).
         refusing = httpx.Client(transport=httpx.MockTransport(_refuse), trust_env=False)
@@ -138,6 +145,27 @@ class GuardedTransport(AsyncTransport):
         self.agency = agency
         self.max_response_bytes = max_response_bytes
         self.schema = body_schema(agency)
+        # ``transport`` (the client's own): requests go straight to it, as RestClient's do
+        # (the client's machinery costs more CPU than the exchange), with its timeouts
+        self._direct = transport
+        self._timeout = client.timeout.as_dict()
+        self._urls: dict[str, httpx.URL] = {}
+
+    async def _send(self, address: str, message: bytes, headers: dict[str, str]) -> Any:
+        if self._direct is None:
+            request = self.client.build_request("POST", address, content=message, headers=headers)
+            return await self.client.send(request, stream=True)
+        url = self._urls.get(address)
+        if url is None:
+            url = self._urls[address] = httpx.URL(address)
+        request = httpx.Request(
+            "POST",
+            url,
+            headers=headers,
+            content=message,
+            extensions={"timeout": self._timeout},
+        )
+        return await self._direct.handle_async_request(request)
 
     def load(self, url: str) -> bytes:
         raise AgencyBadResponse(self.agency, "the agency's answer refers to other documents")
@@ -145,8 +173,7 @@ class GuardedTransport(AsyncTransport):
     async def post_xml(self, address: str, envelope: Any, headers: dict[str, str]) -> Any:
         message = etree_to_string(envelope)  # type: ignore[no-untyped-call]
         with map_http_errors(self.agency):
-            request = self.client.build_request("POST", address, content=message, headers=headers)
-            response = await self.client.send(request, stream=True)
+            response = await self._send(address, message, headers)
             try:
                 status = response.status_code
                 if status != 500:  # SOAP faults come with 500: judge those by their body
@@ -205,12 +232,18 @@ class SoapClient:
     address; :meth:`call` sends one operation with the X-Road header."""
 
     def __init__(
-        self, agency: str, config: AdapterConfig, http: httpx.AsyncClient, binding: str
+        self,
+        agency: str,
+        config: AdapterConfig,
+        http: httpx.AsyncClient,
+        binding: str,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.agency = agency
         self._config = config
         self.transport = GuardedTransport(
-            agency, http, max_response_bytes=config.max_response_bytes
+            agency, http, max_response_bytes=config.max_response_bytes, transport=transport
         )
         self.zeep = zeep.AsyncClient(  # type: ignore[no-untyped-call]
             wsdl=load_document(agency), transport=self.transport, settings=ZEEP_SETTINGS

@@ -8,6 +8,7 @@ lifespan and closed with it. Tests pass prebuilt adapters; nothing opens a clien
 from __future__ import annotations
 
 import contextlib
+import json
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -19,6 +20,8 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import structlog
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from graphql import GraphQLError
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -33,6 +36,10 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
+from strawberry.types import ExecutionResult
+from strawberry.types.execution import SubscriptionExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from adapters.base import AdapterConfig
@@ -40,10 +47,12 @@ from adapters.db import Database, DatabaseUnavailable, open_database
 from adapters.db.audit import AuditLog, periodic_head_export
 from adapters.registry import Adapters, open_adapters
 from gateway.auth import AuthError, TokenValidator, bearer_token, check_prod_safety
+from gateway.heap import settle_after_startup
 from gateway.settings import Profile, Settings
 from resolvers.application_policy import ApplicationPolicy, Background
 from resolvers.context import RequestContext
 from schema.schema import build_schema
+from schema.trusted_documents import Refusal, TrustedDocuments, load_manifest
 
 BAKU = ZoneInfo("Asia/Baku")
 MAX_BODY_BYTES = 64 * 1024
@@ -89,6 +98,9 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
     def __init__(self, runtime: Runtime, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.runtime = runtime
+        self.trusted = TrustedDocuments(
+            load_manifest(), only=runtime.settings.trusted_documents_only
+        )
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
@@ -122,6 +134,42 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
             background=runtime.background,
         )
 
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        """A GET naming a persisted document has no ``query`` but is not a page visit."""
+        params = request.query_params
+        return (
+            super().should_render_graphql_ide(request)
+            and "documentId" not in params
+            and "extensions" not in params
+        )
+
+    async def execute_operation(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: RequestContext,
+        root_value: None,
+        sub_response: Response,
+    ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
+        """Trusted documents (persisted queries): the document named by its hash replaces the
+        request's ``query``, or the request is answered with the refusal's code, unexecuted."""
+        if isinstance(request_data, list):  # batching is off; never a way around the check
+            raise HTTPException(400, "Batching is not enabled")
+        document = self.trusted.resolve(
+            request_data.query, request_data.extensions, await _document_id(request_adapter)
+        )
+        if isinstance(document, Refusal):
+            error = GraphQLError(document.message, extensions={"code": document.code})
+            return ExecutionResult(data=None, errors=[error])
+        request_data.query = document
+        result = await super().execute_operation(
+            request, request_adapter, request_data, context, root_value, sub_response
+        )
+        if isinstance(result, ExecutionResult):
+            context.release()  # answered: no reference cycles left for the collector
+        return result
+
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
         """graphql-transport-ws: a browser cannot set headers on a WebSocket, so the token may
         come in ``connection_init`` as ``{"Authorization": "Bearer …"}`` instead."""
@@ -138,6 +186,18 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
                     context.auth_failure = f"the access token was refused ({exc.reason})"
         unset: UnsetType = UNSET
         return unset
+
+
+async def _document_id(request: AsyncHTTPRequestAdapter) -> object:
+    """The request's ``documentId`` (GraphQL over HTTP persisted documents), if any; strawberry
+    keeps no unknown keys, so it is read here (the body is already read and cached)."""
+    if request.method == "GET":
+        return request.query_params.get("documentId")
+    body = await request.get_body()
+    if b'"documentId"' not in body:
+        return None
+    data = json.loads(body)
+    return data.get("documentId") if isinstance(data, dict) else None
 
 
 class BodyLimit:
@@ -262,6 +322,7 @@ def create_app(
                         runtime.adapters, runtime.database, runtime.policy, runtime.today
                     )
                 )
+            settle_after_startup()  # gateway/heap.py: no full collection walks the start-up heap
             runtime.ready = True
             log.info("gateway_started", profile=settings.profile.value)
             try:

@@ -63,6 +63,9 @@ class Settings:
     default_agency_ttl: int = 300
     xroad_client: str = "AZ/GOV/MLSPP/vemtas"
     var_dir: Path = Path("var")
+    # refuse free-form GraphQL documents: only those of schema/trusted_documents.json run
+    # (docs/security.md); meant for `prod` behind first-party clients
+    trusted_documents_only: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -107,6 +110,9 @@ class Settings:
                     raise SettingsError(
                         f"VEMTAS_AGENCY_{key.upper()}_TTL must be seconds"
                     ) from None
+        trusted_only = (get("TRUSTED_DOCUMENTS_ONLY") or "0").lower()
+        if trusted_only not in ("0", "1", "true", "false", "yes", "no"):
+            raise SettingsError("VEMTAS_TRUSTED_DOCUMENTS_ONLY must be 1 or 0 (true or false)")
         identity = urls["identity"]
         return cls(
             profile=profile,
@@ -120,6 +126,7 @@ class Settings:
             agency_deadline=deadline,
             agency_ttls=ttls,
             var_dir=Path(get("VAR_DIR") or "var"),
+            trusted_documents_only=trusted_only in ("1", "true", "yes"),
         )
 
     def agency_url(self, key: str) -> str:

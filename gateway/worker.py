@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from adapters.db import Database
 from adapters.registry import Adapters
+from gateway.heap import settle_after_startup
 from gateway.settings import Profile, SettingsError
 from resolvers.application_policy import CRASH_POINTS, ApplicationPolicy
 from resolvers.worker import Worker
@@ -98,6 +99,7 @@ async def running_worker(
     the composition root's day (pinned by ``VEMTAS_CLOCK`` in dev); schedules (leases,
     retries) always run on the real clock, as the database stamps them."""
     worker = Worker(adapters, database, policy, today=today, now=utc_now)
+    settle_after_startup()  # gateway/heap.py
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run(stop, poll_interval))
     try:

@@ -422,9 +422,23 @@ async def decide(
     :class:`IncompleteData` and the decision stands. Never decides twice: a concurrent decider
     that wins makes this one return the application as the winner left it. ``language`` of
     the notices, when the caller knows it (else read from the registration notices)."""
-    db = database(ctx)
     now = moment(ctx)
     work = ctx.with_issue(application.id, now=now)
+    try:
+        return await _decide(ctx, work, application, reassessment, language)
+    finally:
+        work.release()  # no reference cycles left for the collector
+
+
+async def _decide(
+    ctx: RequestContext,
+    work: RequestContext,
+    application: ApplicationRow,
+    reassessment: bool,
+    language: Language | None,
+) -> ApplicationRow:
+    db = database(ctx)
+    now = work.now
     policy = ctx.policy
     try:
         family = await work.families().load(application.representative_fin)

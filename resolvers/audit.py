@@ -199,13 +199,18 @@ class RequestAudit:
         if self._flush is None:
             loop = asyncio.get_running_loop()
             self._flush = loop.create_future()
-            loop.call_soon(self._start_flush, database)
+            if not self._writing:
+                loop.call_soon(self._start_flush, database)
+            # else: group commit — the rows queued while this request's previous transaction
+            # is being written go together in the next one, started when that one ends (the
+            # audit chain serializes appends anyway; each caller still waits for its rows)
         await asyncio.shield(self._flush)
 
     def _start_flush(self, database: Database | None) -> None:
         future, entries = self._flush, self._queue
         self._flush, self._queue = None, []
-        assert future is not None
+        if future is None:
+            return
         self._writing.add(future)
         task = asyncio.ensure_future(append(database, entries))
         self._tasks.add(task)  # a reference until it is done
@@ -213,6 +218,8 @@ class RequestAudit:
 
         def done(finished: asyncio.Future[None]) -> None:
             self._writing.discard(future)
+            if self._flush is not None and not self._writing:
+                self._start_flush(database)  # the rows queued meanwhile
             if future.cancelled():
                 return
             error = finished.exception() if not finished.cancelled() else AuditUnavailable()

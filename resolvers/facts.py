@@ -32,6 +32,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
+import orjson
 from strawberry.dataloader import DataLoader
 
 from adapters.errors import AgencyBadResponse, AgencyError
@@ -116,8 +117,13 @@ def _plain(value: Any) -> Any:
 
 def canonical_digest(answer: object) -> str:
     """``sha256:<hex>`` of the canonical JSON of ``answer`` (keys sorted, no spaces, UTF-8)."""
-    text = json.dumps(_plain(answer), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    plain = _plain(answer)
+    try:  # orjson writes the same bytes as the json call below, several times faster
+        data = orjson.dumps(plain, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # e.g. an integer beyond 64 bits
+        text = json.dumps(plain, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        data = text.encode("utf-8")
+    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 # --- one agency operation for one family ----------------------------------------------------

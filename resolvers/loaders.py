@@ -58,6 +58,11 @@ class LoaderRegistry:
             loader = self._loaders[key] = factory()
         return loader
 
+    def clear(self) -> None:
+        """Forget every loader (their batch functions refer back to the request's context:
+        a reference cycle the garbage collector would otherwise have to find)."""
+        self._loaders.clear()
+
 
 def month_window(before: date, months: int) -> tuple[date, date]:
     """The ``months`` full calendar months before the month of ``before`` (first days)."""

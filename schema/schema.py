@@ -6,12 +6,8 @@ from collections.abc import Callable, Sequence
 
 import strawberry
 from strawberry.extensions import (
-    AddValidationRules,
     DisableIntrospection,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
@@ -21,6 +17,7 @@ from strawberry.tools import merge_types
 from schema.applications import ApplicationMutation, ApplicationQuery, ApplicationSubscription
 from schema.audit import AuditQuery
 from schema.errors import MaskUnexpectedErrors
+from schema.limits import DEFAULT_LIMITS, limit_extensions
 from schema.query import Query
 from schema.scalars import SCALAR_MAP
 
@@ -43,9 +40,9 @@ def _root(name: str, types: list[type]) -> type | None:
     return merge_types(name, tuple(types))
 
 
-MAX_DEPTH = 10
-MAX_ALIASES = 30
-MAX_TOKENS = 2000
+MAX_DEPTH = DEFAULT_LIMITS.max_depth
+MAX_ALIASES = DEFAULT_LIMITS.max_aliases
+MAX_TOKENS = DEFAULT_LIMITS.max_tokens
 
 
 def build_schema(
@@ -56,16 +53,12 @@ def build_schema(
 ) -> strawberry.federation.Schema:
     """The schema. ``caches=False`` turns the parser and validation caches off (benchmarks);
     ``production`` turns introspection and field suggestions off (quality.md)."""
-    # The limiters' rule classes are made once: a new class per request would defeat the
-    # validation cache, whose key includes the rules.
-    rules = [
-        *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
-    ]
+    # depth, aliases, tokens, directives and cost (schema/limits.py); the limiters' rule classes
+    # are made once: a new class per request would defeat the validation cache, whose key
+    # includes the rules.
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         MaskUnexpectedErrors,
-        lambda: AddValidationRules(rules),
-        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        *limit_extensions(DEFAULT_LIMITS),
         *extra_extensions,
     ]
     if caches:

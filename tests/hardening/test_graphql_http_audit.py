@@ -1,0 +1,136 @@
+"""The gateway, served by uvicorn on a loopback port, passes every MUST of the GraphQL over HTTP
+audit of `graphql-http` (npm, pinned in tests/http_audit/package.json, installed by
+`make node`), in the `dev` and the `prod` profile. SHOULD warnings are reported, not failed."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import os
+import shutil
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from cryptography.hazmat.primitives.asymmetric import rsa
+from starlette.applications import Starlette
+
+from gateway.settings import Profile, Settings
+from tests.hardening.conftest import running_app
+
+AUDIT = Path(__file__).parents[1] / "http_audit"
+# These audits send introspection documents (`{ __type(name: …) { name } }`); `prod` refuses
+# introspection by design, so there they are answered with an error instead of data.
+INTROSPECTION_AUDITS = {"BF61", "28B9", "D6D5", "6A70"}
+
+
+def node_with_graphql_http() -> str:
+    node = shutil.which("node")
+    if node is None or not (AUDIT / "node_modules" / "graphql-http").is_dir():
+        if os.environ.get("VEMTAS_TEST_REQUIRE_SERVICES") == "1":
+            pytest.fail("node and graphql-http are required in CI (make node)")
+        pytest.skip("node or graphql-http not installed (make node)")
+    return node
+
+
+def production_jwks() -> dict[str, object]:
+    """A JWKS with a freshly made RSA key: not a development key."""
+    numbers = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048).public_key().public_numbers()
+    )
+
+    def b64(value: int) -> str:
+        raw = value.to_bytes((value.bit_length() + 7) // 8, "big")
+        return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+    key = {"kty": "RSA", "kid": "prod-1", "alg": "RS256", "use": "sig"}
+    return {"keys": [{**key, "n": b64(numbers.n), "e": b64(numbers.e)}]}
+
+
+@contextlib.asynccontextmanager
+async def served(app: Starlette) -> AsyncIterator[str]:
+    """``app`` under uvicorn on a free 127.0.0.1 port (its lifespan run by uvicorn); yields the
+    GraphQL URL and stops the server on exit."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, lifespan="on", log_config=None, access_log=False, ws="none")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        async with asyncio.timeout(30):
+            while not server.started:
+                assert not task.done(), "uvicorn stopped while starting"
+                await asyncio.sleep(0.05)
+        yield f"http://127.0.0.1:{port}/graphql"
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, timeout=30)
+        sock.close()
+
+
+async def audit(node: str, url: str) -> list[dict[str, Any]]:
+    process = await asyncio.create_subprocess_exec(
+        node,
+        "audit.mjs",
+        url,
+        cwd=AUDIT,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        async with asyncio.timeout(120):
+            out, err = await process.communicate()
+    except TimeoutError:
+        process.kill()
+        await process.wait()
+        raise
+    assert process.returncode == 0, err.decode()
+    results: list[dict[str, Any]] = json.loads(out.decode().strip().splitlines()[-1])
+    return results
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("profile", [Profile.DEV, Profile.PROD])
+async def test_the_gateway_passes_every_must_of_the_graphql_http_audit(
+    settings: Settings, profile: Profile, capsys: pytest.CaptureFixture[str]
+) -> None:
+    node = node_with_graphql_http()
+    jwks: httpx.AsyncBaseTransport | None = None
+    if profile is Profile.PROD:
+        settings = replace(
+            settings,
+            profile=Profile.PROD,
+            clock=None,
+            oidc_issuer="https://idp.egov.test",
+            oidc_jwks_url="https://idp.egov.test/jwks",
+        )
+        keys = production_jwks()
+        jwks = httpx.MockTransport(lambda _: httpx.Response(200, json=keys))
+    async with running_app(settings, jwks) as (app, mocks), served(app) as url:
+        results = await audit(node, url)
+        calls = (await mocks.get("/_admin/calls")).json()
+
+    assert len(results) > 20, results
+    assert {r["id"] for r in results} >= INTROSPECTION_AUDITS
+    excused = INTROSPECTION_AUDITS if profile is Profile.PROD else set()
+    musts = [r for r in results if r["name"].startswith("MUST") and r["id"] not in excused]
+    assert len(musts) > 10, results
+    failed = [f"{r['name']}: {r['reason']}" for r in musts if r["status"] != "ok"]
+    assert not failed, "\n".join(failed)
+    assert all(not ops for ops in calls.values())  # the audit's documents need no agency
+    warnings = [r for r in results if r["status"] != "ok"]
+    with capsys.disabled():
+        print(
+            f"\ngraphql-http audit ({profile.value}): {len(musts)} MUST passed, "
+            f"{len(warnings)} not met (SHOULD/MAY, or introspection refused in prod):"
+        )
+        for r in warnings:
+            print(f"  [{r['status']}] {r['name']}: {r['reason']}")
