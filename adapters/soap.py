@@ -105,9 +105,10 @@ def body_schema(agency: str) -> etree.XMLSchema:
     return etree.XMLSchema(root)
 
 
-def check_envelope(agency: str, content: bytes, schema: etree.XMLSchema) -> None:
+def check_envelope(agency: str, content: bytes, schema: etree.XMLSchema) -> Any:
     """Refuse anything but a well-formed, DTD-free SOAP 1.1 envelope whose body is one element
-    valid against ``schema``. A Fault is refused too. Messages never quote the answer."""
+    valid against ``schema``. A Fault is refused too. Messages never quote the answer. The
+    envelope's parsed root is returned (zeep deserializes it without parsing it again)."""
     try:
         root = etree.fromstring(content, parser=hardened_parser())
     except (etree.XMLSyntaxError, ValueError):
@@ -125,6 +126,7 @@ def check_envelope(agency: str, content: bytes, schema: etree.XMLSchema) -> None
         raise AgencyBadResponse(agency, "the agency answered a SOAP Fault")
     if not schema.validate(payload[0]):
         raise AgencyBadResponse(agency, "the agency's answer does not match its schema")
+    return root
 
 
 class GuardedTransport(AsyncTransport):
@@ -171,6 +173,20 @@ class GuardedTransport(AsyncTransport):
         raise AgencyBadResponse(self.agency, "the agency's answer refers to other documents")
 
     async def post_xml(self, address: str, envelope: Any, headers: dict[str, str]) -> Any:
+        _, content, response = await self._exchange(address, envelope, headers)
+        return _as_requests_response(response, content)
+
+    async def post_checked(self, address: str, envelope: Any, headers: dict[str, str]) -> Any:
+        """Send ``envelope``; the answer's envelope, checked by :func:`check_envelope` and
+        parsed once (the root element, for zeep's operation to deserialize)."""
+        status, _, root = await self._exchange(address, envelope, headers, parsed=True)
+        if status != 200:  # zeep treats any other answer as an error (a SOAP Fault)
+            raise AgencyBadResponse(self.agency, f"the agency answered HTTP {status}")
+        return root
+
+    async def _exchange(
+        self, address: str, envelope: Any, headers: dict[str, str], *, parsed: bool = False
+    ) -> tuple[int, bytes, Any]:
         message = etree_to_string(envelope)  # type: ignore[no-untyped-call]
         with map_http_errors(self.agency):
             response = await self._send(address, message, headers)
@@ -185,8 +201,8 @@ class GuardedTransport(AsyncTransport):
             if _is_fault(content):
                 raise AgencyBadResponse(self.agency, "the agency answered a SOAP Fault")
             raise AgencyUnavailable(self.agency, "the agency answered HTTP 500")
-        check_envelope(self.agency, content, self.schema)
-        return _as_requests_response(response, content)
+        root = check_envelope(self.agency, content, self.schema)
+        return status, content, (root if parsed else response)
 
     async def post(self, address: str, message: bytes, headers: dict[str, str]) -> Any:
         raise NotImplementedError("use post_xml")  # zeep's post logs whole payloads
@@ -249,8 +265,11 @@ class SoapClient:
             wsdl=load_document(agency), transport=self.transport, settings=ZEEP_SETTINGS
         )
         qname = self._binding_qname(binding)
+        self._binding: Any = self.zeep.wsdl.bindings[qname]  # a SoapBinding
+        self._address = config.url(agency)
+        self._options = {"address": self._address}
         self.proxy = zeep.proxy.AsyncServiceProxy(  # type: ignore[no-untyped-call]
-            self.zeep, self.zeep.wsdl.bindings[qname], address=config.url(agency)
+            self.zeep, self._binding, address=self._address
         )
 
     def _binding_qname(self, binding: str) -> str:
@@ -272,10 +291,17 @@ class SoapClient:
         }
 
     async def call(self, operation: str, ctx: CallContext, **body: Any) -> Any:
-        """The deserialized response body of ``operation`` (zeep objects: map them at once)."""
+        """The deserialized response body of ``operation`` (zeep objects: map them at once).
+
+        What zeep's service proxy does (build the envelope, post it, deserialize the answer),
+        except that the answer is parsed once: the envelope check's tree is what zeep reads."""
+        binding = self._binding
         with map_soap_errors(self.agency):
-            method = getattr(self.proxy, operation)
+            body["_soapheaders"] = self.xroad_header(operation, ctx)
+            envelope, headers = binding._create(
+                operation, (), body, client=self.zeep, options=self._options
+            )
+        root = await self.transport.post_checked(self._address, envelope, headers)
         with map_soap_errors(self.agency):
-            result = await method(_soapheaders=self.xroad_header(operation, ctx), **body)
-        with map_soap_errors(self.agency):
+            result = binding.get(operation).process_reply(root)
             return result.body if hasattr(result, "body") else result

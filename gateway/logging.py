@@ -81,8 +81,21 @@ def _fin(match: re.Match[str]) -> str:
     return "[fin]"
 
 
+# Anything any of the patterns above could match: most strings in a log event (event names,
+# agency keys, timestamps, X-Road ids) match none, and are then let through after one search
+# instead of eight substitutions.
+_ANY = re.compile(
+    "|".join(
+        f"(?:{p.pattern})" if not p.pattern.startswith("(?i)") else f"(?i:{p.pattern[4:]})"
+        for p in (*(pattern for pattern, _ in _PATTERNS), _FIN)
+    )
+)
+
+
 def redact_text(text: str) -> str:
     """``text`` with tokens, FINs, ID card numbers, phones, e-mails and query strings masked."""
+    if _ANY.search(text) is None:
+        return text
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return _FIN.sub(_fin, text)

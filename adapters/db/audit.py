@@ -119,6 +119,19 @@ class Verification:
         return self.problem is None
 
 
+# The append's statements, built once (building them per append cost more CPU than running them)
+_SELECT_HEAD = sa.select(audit_chain_head.c.seq, audit_chain_head.c.hash).where(
+    audit_chain_head.c.id == HEAD_ID
+)
+_LOCK_HEAD = _SELECT_HEAD.with_for_update()
+_INSERT_ROWS = sa.insert(audit_log)
+_UPDATE_HEAD = (
+    sa.update(audit_chain_head)
+    .where(audit_chain_head.c.id == HEAD_ID)
+    .values(seq=sa.bindparam("new_seq"), hash=sa.bindparam("new_hash"))
+)
+
+
 def canonical(seq: int, at: datetime, entry: AuditEntry, prev_hash: str) -> bytes:
     """The bytes a row's hash is computed over: JSON with sorted keys, no spaces, UTF-8; the
     time in UTC to the microsecond; the X-Road ids as a list."""
@@ -170,11 +183,7 @@ class AuditLog:
             raise ValueError("naive datetime: the audit clock must be aware")
         at = at.astimezone(UTC)
         async with db._write() as connection:
-            select_head = sa.select(audit_chain_head.c.seq, audit_chain_head.c.hash).where(
-                audit_chain_head.c.id == HEAD_ID
-            )
-            if db._postgres:
-                select_head = select_head.with_for_update()
+            select_head = _LOCK_HEAD if db._postgres else _SELECT_HEAD
             current = (await connection.execute(select_head)).first()
             if current is None:
                 raise RuntimeError("the audit chain head is missing: run `vemtas db upgrade`")
@@ -185,24 +194,14 @@ class AuditLog:
                 digest = row_hash(seq, at, entry, prev)
                 values.append(_values(seq, at, entry, prev, digest))
                 prev = digest
-            await connection.execute(sa.insert(audit_log), values)
-            await connection.execute(
-                sa.update(audit_chain_head)
-                .where(audit_chain_head.c.id == HEAD_ID)
-                .values(seq=seq, hash=prev)
-            )
+            await connection.execute(_INSERT_ROWS, values)
+            await connection.execute(_UPDATE_HEAD, {"new_seq": seq, "new_hash": prev})
         return ChainHead(seq=seq, hash=prev)
 
     async def head(self) -> ChainHead:
         """The chain head as the database records it."""
         async with self._db._read() as connection:
-            row = (
-                await connection.execute(
-                    sa.select(audit_chain_head.c.seq, audit_chain_head.c.hash).where(
-                        audit_chain_head.c.id == HEAD_ID
-                    )
-                )
-            ).first()
+            row = (await connection.execute(_SELECT_HEAD)).first()
         if row is None:
             raise RuntimeError("the audit chain head is missing: run `vemtas db upgrade`")
         return ChainHead(seq=int(row.seq), hash=str(row.hash))
