@@ -3,7 +3,6 @@ cache that fails open."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
@@ -30,6 +29,7 @@ from adapters.records import (
     UtilityKind,
 )
 from adapters.registry import open_adapters
+from tests.services import require_redis
 
 CTX = CallContext(user_id="caseworker-17", issue="APP-2026-000123")
 AYNUR = "5ZX3K8P"
@@ -159,12 +159,7 @@ def test_only_memory_and_redis_caches_are_accepted() -> None:
 
 @pytest.fixture
 def redis_url() -> str:
-    url = os.environ.get("VEMTAS_TEST_REDIS_URL")
-    if not url:
-        if os.environ.get("VEMTAS_TEST_REQUIRE_SERVICES") == "1":
-            pytest.fail("VEMTAS_TEST_REDIS_URL is required (VEMTAS_TEST_REQUIRE_SERVICES=1)")
-        pytest.skip("VEMTAS_TEST_REDIS_URL is not set")
-    return url
+    return require_redis()
 
 
 @pytest.mark.redis

@@ -9,7 +9,6 @@ there is nothing left to do, so every step happens when the test says so.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -35,12 +34,11 @@ from mocks.world import World
 from mocks.world_io import load_world
 from resolvers.application_policy import ApplicationPolicy
 from resolvers.worker import Progress, Worker
+from tests.services import require_postgres
 
 WORLDS = Path(__file__).parent / "worlds"
 BASE = "http://mocks.test"
 TODAY = date(2026, 11, 15)
-POSTGRES_URL = os.environ.get("VEMTAS_TEST_POSTGRES_URL", "")
-REQUIRE_SERVICES = os.environ.get("VEMTAS_TEST_REQUIRE_SERVICES") == "1"
 
 SUBMIT = """
 mutation($input: SubmitApplicationInput!) {
@@ -71,35 +69,6 @@ query($id: ID!) {
 class Target:
     url: str
     schema: str | None = None
-
-
-_reachable: dict[str, bool] = {}
-
-
-async def postgres_reachable(url: str) -> bool:
-    if url not in _reachable:
-        engine = create_engine(url)
-        try:
-            async with engine.connect() as connection:
-                await connection.execute(sa.text("SELECT 1"))
-            _reachable[url] = True
-        except Exception:
-            _reachable[url] = False
-        finally:
-            await engine.dispose()
-    return _reachable[url]
-
-
-async def require_postgres() -> str:
-    if not POSTGRES_URL:
-        if REQUIRE_SERVICES:
-            pytest.fail("VEMTAS_TEST_REQUIRE_SERVICES=1 but VEMTAS_TEST_POSTGRES_URL is not set")
-        pytest.skip("VEMTAS_TEST_POSTGRES_URL is not set")
-    if not await postgres_reachable(POSTGRES_URL):
-        if REQUIRE_SERVICES:
-            pytest.fail("PostgreSQL at VEMTAS_TEST_POSTGRES_URL is unreachable")
-        pytest.skip("PostgreSQL at VEMTAS_TEST_POSTGRES_URL is unreachable")
-    return POSTGRES_URL
 
 
 @asynccontextmanager

@@ -6,7 +6,6 @@ unreachable PostgreSQL fails the run instead of skipping it."""
 from __future__ import annotations
 
 import hashlib
-import os
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -32,11 +31,7 @@ from adapters.db.records import (
     Outcome,
 )
 from adapters.db.repository import Database, open_database
-
-POSTGRES_URL = os.environ.get("VEMTAS_TEST_POSTGRES_URL", "")
-REQUIRE_SERVICES = os.environ.get("VEMTAS_TEST_REQUIRE_SERVICES") == "1"
-
-_postgres_reachable: bool | None = None
+from tests.services import require_postgres
 
 
 @dataclass(frozen=True)
@@ -51,40 +46,18 @@ class Target:
         return "postgresql" if self.url.startswith("postgresql") else "sqlite"
 
 
-async def _reachable(url: str) -> bool:
-    global _postgres_reachable
-    if _postgres_reachable is None:
-        engine = create_engine(url)
-        try:
-            async with engine.connect() as connection:
-                await connection.execute(sa.text("SELECT 1"))
-            _postgres_reachable = True
-        except Exception:
-            _postgres_reachable = False
-        finally:
-            await engine.dispose()
-    return _postgres_reachable
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 async def target(request: pytest.FixtureRequest, tmp_path: Any) -> AsyncIterator[Target]:
     if request.param == "sqlite":
         yield Target(f"sqlite+aiosqlite:///{tmp_path}/vemtas.db")
         return
-    if not POSTGRES_URL:
-        if REQUIRE_SERVICES:
-            pytest.fail("VEMTAS_TEST_REQUIRE_SERVICES=1 but VEMTAS_TEST_POSTGRES_URL is not set")
-        pytest.skip("VEMTAS_TEST_POSTGRES_URL is not set")
-    if not await _reachable(POSTGRES_URL):
-        if REQUIRE_SERVICES:
-            pytest.fail("PostgreSQL at VEMTAS_TEST_POSTGRES_URL is unreachable")
-        pytest.skip("PostgreSQL at VEMTAS_TEST_POSTGRES_URL is unreachable")
+    url = await require_postgres()
     schema = f"vemtas_test_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(POSTGRES_URL)
+    admin = create_engine(url)
     try:
         async with admin.begin() as connection:
             await connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-        yield Target(POSTGRES_URL, schema)
+        yield Target(url, schema)
     finally:
         async with admin.begin() as connection:
             await connection.execute(sa.text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))

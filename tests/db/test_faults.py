@@ -40,18 +40,17 @@ async def test_the_sqlite_file_and_its_directory_are_created(tmp_path, make):
     assert path.is_file()
 
 
+@pytest.mark.parametrize("target", ["sqlite"], indirect=True)
 async def test_sqlite_runs_in_wal_mode_with_foreign_keys_enforced(db, target):
-    if target.dialect != "sqlite":
-        pytest.skip("SQLite settings")
     async with db.engine.connect() as connection:
         assert await connection.scalar(sa.text("PRAGMA journal_mode")) == "wal"
         assert await connection.scalar(sa.text("PRAGMA foreign_keys")) == 1
         assert await connection.scalar(sa.text("PRAGMA busy_timeout")) > 0
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("target", ["postgres"], indirect=True)
 async def test_connections_broken_by_a_database_restart_are_replaced(db, target, make):
-    if target.dialect != "postgresql":
-        pytest.skip("PostgreSQL connection handling")
     async with db.engine.connect() as connection:
         pid = await connection.scalar(sa.text("SELECT pg_backend_pid()"))
     # the pooled connection dies as in a server restart
@@ -67,9 +66,9 @@ async def test_connections_broken_by_a_database_restart_are_replaced(db, target,
     assert result.created
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("target", ["postgres"], indirect=True)
 async def test_a_statement_cut_off_by_the_servers_timeout_is_retryable(db, target):
-    if target.dialect != "postgresql":
-        pytest.skip("PostgreSQL statement timeout")
     from adapters.db.errors import translate_errors
 
     with pytest.raises(DatabaseUnavailable), translate_errors():

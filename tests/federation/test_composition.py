@@ -4,14 +4,11 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from schema.schema import build_schema
+from tests.services import require_node_package
 
 HERE = Path(__file__).parent
 
@@ -50,11 +47,7 @@ type Query {
 
 
 def compose(tmp_path: Path, second: str) -> dict[str, object]:
-    node = shutil.which("node")
-    if node is None or not (HERE / "node_modules" / "@apollo" / "composition").is_dir():
-        if os.environ.get("VEMTAS_TEST_REQUIRE_SERVICES") == "1":
-            pytest.fail("node and @apollo/composition are required in CI (make node)")
-        pytest.skip("node or @apollo/composition not installed (make node)")
+    node = require_node_package(HERE, "@apollo/composition")
     ours = tmp_path / "vemtas.graphql"
     ours.write_text(build_schema().as_str(), encoding="utf-8")
     theirs = tmp_path / "second.graphql"

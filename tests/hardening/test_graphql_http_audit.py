@@ -8,8 +8,6 @@ import asyncio
 import base64
 import contextlib
 import json
-import os
-import shutil
 import socket
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -24,6 +22,7 @@ from starlette.applications import Starlette
 
 from gateway.settings import Profile, Settings
 from tests.hardening.conftest import running_app
+from tests.services import require_node_package
 
 AUDIT = Path(__file__).parents[1] / "http_audit"
 # These audits send introspection documents (`{ __type(name: …) { name } }`); `prod` refuses
@@ -32,12 +31,7 @@ INTROSPECTION_AUDITS = {"BF61", "28B9", "D6D5", "6A70"}
 
 
 def node_with_graphql_http() -> str:
-    node = shutil.which("node")
-    if node is None or not (AUDIT / "node_modules" / "graphql-http").is_dir():
-        if os.environ.get("VEMTAS_TEST_REQUIRE_SERVICES") == "1":
-            pytest.fail("node and graphql-http are required in CI (make node)")
-        pytest.skip("node or graphql-http not installed (make node)")
-    return node
+    return require_node_package(AUDIT, "graphql-http")
 
 
 def production_jwks() -> dict[str, object]:

@@ -5,7 +5,6 @@ head, the append-only triggers, and tamper detection. Runs when VEMTAS_TEST_POST
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 from collections.abc import AsyncIterator
 
@@ -16,28 +15,23 @@ from adapters.db import Database, migrate
 from adapters.db.audit import AuditLog
 from adapters.db.engine import create_engine
 from adapters.db.repository import open_database
+from tests.services import require_postgres
 
 from .test_audit_chain import entry
-
-POSTGRES_URL = os.environ.get("VEMTAS_TEST_POSTGRES_URL", "")
-REQUIRE = os.environ.get("VEMTAS_TEST_REQUIRE_SERVICES") == "1"
 
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
 async def pg() -> AsyncIterator[tuple[Database, str]]:
-    if not POSTGRES_URL:
-        if REQUIRE:
-            pytest.fail("VEMTAS_TEST_REQUIRE_SERVICES=1 but VEMTAS_TEST_POSTGRES_URL is not set")
-        pytest.skip("VEMTAS_TEST_POSTGRES_URL is not set")
+    url = await require_postgres()
     schema = f"vemtas_audit_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL)
+    admin = create_engine(url)
     try:
         async with admin.begin() as connection:
             await connection.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-        await migrate.upgrade(POSTGRES_URL, schema=schema)
-        async with open_database(POSTGRES_URL, schema=schema) as database:
+        await migrate.upgrade(url, schema=schema)
+        async with open_database(url, schema=schema) as database:
             yield database, schema
     finally:
         async with admin.begin() as connection:
@@ -47,7 +41,7 @@ async def pg() -> AsyncIterator[tuple[Database, str]]:
 
 async def tamper(schema: str, *statements: str) -> None:
     """What a database superuser does: switch the append-only triggers off, then edit."""
-    engine = create_engine(POSTGRES_URL)
+    engine = create_engine(await require_postgres())
     try:
         async with engine.begin() as connection:
             await connection.execute(sa.text(f'SET search_path TO "{schema}"'))
@@ -72,7 +66,7 @@ async def test_concurrent_appends_on_postgresql_make_one_unbroken_chain(
 async def test_postgresql_refuses_to_update_or_delete_audit_rows(pg: tuple[Database, str]) -> None:
     database, schema = pg
     await AuditLog(database).append([entry(1), entry(2)])
-    engine = create_engine(POSTGRES_URL)
+    engine = create_engine(await require_postgres())
     try:
         for statement in ("UPDATE audit_log SET allowed = false", "DELETE FROM audit_log"):
             with pytest.raises(sa.exc.DBAPIError, match="append-only"):
