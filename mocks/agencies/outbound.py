@@ -28,7 +28,6 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from functools import partial
 from typing import Any, Generic, TypeVar
 
 import orjson
@@ -37,16 +36,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mocks.admin import is_loopback
-from mocks.agencies.base import MockState, header_ids
+from mocks.agencies.base import MockState
 from mocks.agencies.rest import (
-    MAX_BODY_BYTES,
     BadRequest,
     Json,
     NotFound,
-    check_headers,
+    admit,
     json_response,
-    read_body,
-    wait_for_disconnect,
 )
 from mocks.faults import Outcome, broken
 
@@ -234,29 +230,13 @@ def write_route(
     operation = path.lstrip("/")
 
     async def endpoint(request: Request) -> Response:
-        ids = header_ids(request.headers)
-        state.calls.record(agency, operation, ids)
-        body = await read_body(request)
-        outcome = await state.faults.before_answer(agency, partial(wait_for_disconnect, request))
-        echo = {"X-Road-Id": ids.id} if ids.id else {}
-        if outcome is Outcome.UNAVAILABLE:
-            return json_response({"error": "unavailable"}, 503, echo)
-        if outcome is Outcome.ERROR:
-            return json_response({"error": "internal"}, 500, echo)
-        if outcome is Outcome.THROTTLED:
-            return json_response({"error": "throttled"}, 429, {**echo, "Retry-After": "1"})
+        admitted = await admit(state, agency, operation, request, method)
+        if isinstance(admitted, Response):
+            return admitted
+        outcome, echo = admitted.outcome, admitted.echo
         try:
-            check_headers(request.headers)
-            if body is None:
-                raise BadRequest(f"body larger than {MAX_BODY_BYTES} bytes")
-            if method == "POST":
-                media_type = request.headers.get("content-type", "").split(";")[0].strip()
-                if media_type.lower() != "application/json":
-                    raise BadRequest("Content-Type must be application/json")
-            elif body:
-                raise BadRequest(f"{method} takes no body")
             call = WriteCall(
-                body=body,
+                body=admitted.body,
                 path_params=request.path_params,
                 client=request.headers["X-Road-Client"],
                 idempotency_key=request.headers.get(IDEMPOTENCY_HEADER),

@@ -217,6 +217,47 @@ def _bad_request(detail: str, echo: Mapping[str, str]) -> Response:
     return json_response({"error": "bad_request", "detail": detail}, 400, echo)
 
 
+@dataclass(frozen=True, slots=True)
+class Admitted:
+    """A REST call that got past the faults and the request checks."""
+
+    body: bytes
+    outcome: Outcome
+    echo: dict[str, str]
+
+
+async def admit(
+    state: MockState, agency: str, operation: str, request: Request, method: str
+) -> Admitted | Response:
+    """What every REST mock does before its handler: log the call, apply the agency's fault,
+    check the X-Road headers, the body size and the media type. Returns the early answer
+    (fault or 400) as a ``Response``."""
+    ids = header_ids(request.headers)
+    state.calls.record(agency, operation, ids)
+    body = await read_body(request)
+    outcome = await state.faults.before_answer(agency, partial(wait_for_disconnect, request))
+    echo = {"X-Road-Id": ids.id} if ids.id else {}
+    if outcome is Outcome.UNAVAILABLE:
+        return json_response({"error": "unavailable"}, 503, echo)
+    if outcome is Outcome.ERROR:
+        return json_response({"error": "internal"}, 500, echo)
+    if outcome is Outcome.THROTTLED:
+        return json_response({"error": "throttled"}, 429, {**echo, "Retry-After": "1"})
+    try:
+        check_headers(request.headers)
+        if body is None:
+            raise BadRequest(f"body larger than {MAX_BODY_BYTES} bytes")
+        if method == "POST":
+            media_type = request.headers.get("content-type", "").split(";")[0].strip()
+            if media_type.lower() != "application/json":
+                raise BadRequest("Content-Type must be application/json")
+        elif body:
+            raise BadRequest(f"{method} takes no body")
+    except BadRequest as exc:
+        return _bad_request(exc.detail, echo)
+    return Admitted(body, outcome, echo)
+
+
 def rest_route(
     state: MockState, agency: str, path: str, handler: Handler, *, method: str = "POST"
 ) -> Route:
@@ -228,28 +269,12 @@ def rest_route(
     operation = path.lstrip("/")
 
     async def endpoint(request: Request) -> Response:
-        ids = header_ids(request.headers)
-        state.calls.record(agency, operation, ids)
-        body = await read_body(request)
-        outcome = await state.faults.before_answer(agency, partial(wait_for_disconnect, request))
-        echo = {"X-Road-Id": ids.id} if ids.id else {}
-        if outcome is Outcome.UNAVAILABLE:
-            return json_response({"error": "unavailable"}, 503, echo)
-        if outcome is Outcome.ERROR:
-            return json_response({"error": "internal"}, 500, echo)
-        if outcome is Outcome.THROTTLED:
-            return json_response({"error": "throttled"}, 429, {**echo, "Retry-After": "1"})
+        admitted = await admit(state, agency, operation, request, method)
+        if isinstance(admitted, Response):
+            return admitted
+        outcome, echo = admitted.outcome, admitted.echo
         try:
-            check_headers(request.headers)
-            if body is None:
-                raise BadRequest(f"body larger than {MAX_BODY_BYTES} bytes")
-            if method == "POST":
-                media_type = request.headers.get("content-type", "").split(";")[0].strip()
-                if media_type.lower() != "application/json":
-                    raise BadRequest("Content-Type must be application/json")
-            elif body:
-                raise BadRequest(f"{method} takes no body")
-            payload = handler(RestCall(body, request.path_params), state.world)
+            payload = handler(RestCall(admitted.body, request.path_params), state.world)
         except BadRequest as exc:
             return _bad_request(exc.detail, echo)
         except NotFound:
