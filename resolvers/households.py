@@ -7,7 +7,6 @@ agency is called before that check passes.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
 from datetime import date
 from typing import TypeVar
@@ -15,10 +14,8 @@ from typing import TypeVar
 from adapters.records import (
     BorderCrossingRecord,
     FamilyRecord,
-    MonthlyIncomeRecord,
     PersonRecord,
     RealEstateRecord,
-    UtilityChargeRecord,
     UtilityKind,
 )
 from resolvers import audit, authorization
@@ -85,27 +82,9 @@ def income_window(ctx: RequestContext, months: int, before: date | None) -> tupl
     return month_window(before or ctx.today, months)
 
 
-async def monthly_incomes(
-    ctx: RequestContext, family: FamilyRecord, months: int, before: date | None
-) -> list[MonthlyIncomeRecord]:
-    first, last = income_window(ctx, months, before)
-    per_member = await ctx.tax_incomes(first, last).load_many([m.fin for m in family.members])
-    return sorted(_flatten(per_member), key=lambda r: (r.month, r.fin, r.source.value))
-
-
 async def properties(ctx: RequestContext, family: FamilyRecord) -> list[RealEstateRecord]:
     per_member = await ctx.real_estate().load_many([m.fin for m in family.members])
     return sorted(_flatten(per_member), key=lambda r: (r.object_id, r.owner_fin))
-
-
-async def utility_charges(
-    ctx: RequestContext, family: FamilyRecord, months: int, before: date | None
-) -> list[UtilityChargeRecord]:
-    first, last = income_window(ctx, months, before)
-    per_provider = await asyncio.gather(
-        *(ctx.utility_charges(kind, first, last).load(family.address) for kind in UTILITY_PROVIDERS)
-    )
-    return sorted(_flatten(per_provider), key=lambda r: (r.month, r.kind.value, r.meter_id or ""))
 
 
 async def border_crossings(ctx: RequestContext, family: FamilyRecord) -> list[BorderCrossingRecord]:
@@ -113,10 +92,5 @@ async def border_crossings(ctx: RequestContext, family: FamilyRecord) -> list[Bo
     return sorted(_flatten(per_member), key=lambda r: (r.exit_date, r.fin))
 
 
-def _flatten(groups: Iterable[Iterable[T] | BaseException]) -> list[T]:
-    out: list[T] = []
-    for group in groups:
-        if isinstance(group, BaseException):
-            raise group
-        out.extend(group)
-    return out
+def _flatten(groups: Iterable[Iterable[T]]) -> list[T]:
+    return [item for group in groups for item in group]
