@@ -171,6 +171,8 @@ def configure_logging(settings: Settings, *, stream: TextIO | None = None) -> No
             root.removeHandler(existing)
     root.addHandler(handler)
     root.setLevel(logging.INFO)
+    # Alembic narrates every plugin and revision at INFO; its warnings and errors still show.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         # uvicorn's own handlers would print past the redaction
         logger = logging.getLogger(name)
