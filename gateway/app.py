@@ -11,7 +11,7 @@ import contextlib
 import json
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from datetime import time as time_of_day
@@ -21,7 +21,6 @@ from zoneinfo import ZoneInfo
 import httpx
 import structlog
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
-from graphql import GraphQLError
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -36,8 +35,14 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.http import GraphQLRequestData
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.base import BaseRequestProtocol
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
+from strawberry.subscriptions.protocols.graphql_ws.handlers import BaseGraphQLWSHandler
+from strawberry.subscriptions.protocols.graphql_ws.types import StartMessage
 from strawberry.types import ExecutionResult
 from strawberry.types.execution import SubscriptionExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
@@ -52,10 +57,12 @@ from gateway.settings import Profile, Settings
 from resolvers.application_policy import ApplicationPolicy, Background
 from resolvers.context import RequestContext
 from schema.schema import build_schema
-from schema.trusted_documents import Refusal, TrustedDocuments, load_manifest
+from schema.trusted_documents import BAD_USER_INPUT, Refusal, TrustedDocuments, load_manifest
 
 BAKU = ZoneInfo("Asia/Baku")
 MAX_BODY_BYTES = 64 * 1024
+JSON = "application/json"
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
 log = structlog.get_logger("vemtas.gateway")
 
 
@@ -94,7 +101,57 @@ class Runtime:
         return datetime.now(UTC)
 
 
+class TrustedTransportWSHandler(BaseGraphQLTransportWSHandler[RequestContext, None]):
+    """graphql-transport-ws with trusted documents: a ``subscribe`` (a subscription, or a query
+    or mutation sent over the socket) runs the document its payload names by hash, or its own
+    ``query`` if the rule allows; otherwise that operation alone gets an ``error`` message with
+    the refusal's code, and the socket stays open for the others."""
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        if not self.connection_acknowledged or message["id"] in self.operations:
+            await super().handle_subscribe(message)  # closes the socket, as the protocol says
+            return
+        assert isinstance(self.view, GatewayGraphQL)
+        document = self.view.operation_document(message.get("payload"))
+        if isinstance(document, Refusal):
+            await self.send_message(
+                {"id": message["id"], "type": "error", "payload": [document.error().formatted]}
+            )
+            return
+        if document is None:  # neither a query nor a hash: not a valid subscribe message
+            await self.handle_invalid_message("The subscribe message names no document")
+            return
+        await super().handle_subscribe(
+            {**message, "payload": {**message["payload"], "query": document}}
+        )
+
+
+class TrustedGraphQLWSHandler(BaseGraphQLWSHandler[RequestContext, None]):
+    """The legacy graphql-ws protocol (subscriptions-transport-ws), with the same rule: a
+    refused ``start`` is answered with an ``error`` message for its id."""
+
+    async def handle_start(self, message: StartMessage) -> None:
+        if self.connection_acknowledged:
+            assert isinstance(self.view, GatewayGraphQL)
+            document = self.view.operation_document(message.get("payload"))
+            if document is None:
+                document = Refusal(BAD_USER_INPUT, "The start message names no document.")
+            if isinstance(document, Refusal):
+                await self.send_message(
+                    {"type": "error", "id": message["id"], "payload": document.error().formatted}
+                )
+                return
+            message = {**message, "payload": {**message["payload"], "query": document}}
+        await super().handle_start(message)
+
+
 class GatewayGraphQL(GraphQL[RequestContext, None]):
+    """strawberry's ASGI view with trusted documents on every transport (HTTP and both
+    WebSocket protocols) and the ``application/graphql-response+json`` media type."""
+
+    graphql_transport_ws_handler_class = TrustedTransportWSHandler
+    graphql_ws_handler_class = TrustedGraphQLWSHandler
+
     def __init__(self, runtime: Runtime, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.runtime = runtime
@@ -160,15 +217,61 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
             request_data.query, request_data.extensions, await _document_id(request_adapter)
         )
         if isinstance(document, Refusal):
-            error = GraphQLError(document.message, extensions={"code": document.code})
-            return ExecutionResult(data=None, errors=[error])
-        request_data.query = document
-        result = await super().execute_operation(
-            request, request_adapter, request_data, context, root_value, sub_response
-        )
+            result: ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult
+            result = ExecutionResult(data=None, errors=[document.error()])
+        else:
+            request_data.query = document
+            result = await super().execute_operation(
+                request, request_adapter, request_data, context, root_value, sub_response
+            )
         if isinstance(result, ExecutionResult):
             context.release()  # answered: no reference cycles left for the collector
+            if sub_response.media_type == GRAPHQL_RESPONSE_JSON and is_request_error(result):
+                sub_response.status_code = request_error_status(result)
         return result
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        """Carries the response's media type, negotiated from the request's ``Accept``."""
+        sub_response = await super().get_sub_response(request)
+        sub_response.media_type = response_media_type(request.headers.get("accept"))
+        return sub_response
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        """With ``application/graphql-response+json``, a request error (nothing was executed)
+        has no ``data`` entry, as GraphQL over HTTP says; ``application/json`` keeps
+        ``"data": null``."""
+        response = await super().process_result(request, result)
+        if is_request_error(result) and (
+            response_media_type(request.headers.get("accept")) == GRAPHQL_RESPONSE_JSON
+        ):
+            response.pop("data", None)
+        return response
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        if sub_response.media_type == GRAPHQL_RESPONSE_JSON:
+            response.headers["content-type"] = f"{GRAPHQL_RESPONSE_JSON}; charset=utf-8"
+        response.headers["vary"] = "Accept"  # the body and status depend on it
+        return response
+
+    def operation_document(self, payload: object) -> str | Refusal | None:
+        """The document a WebSocket operation runs: its payload's ``query``, ``extensions`` and
+        ``documentId`` resolved by the rule of HTTP requests (``TrustedDocuments.resolve``);
+        ``None`` when the payload names no document."""
+        if not isinstance(payload, Mapping):
+            return Refusal(BAD_USER_INPUT, "The operation's payload must be an object.")
+        query, extensions = payload.get("query"), payload.get("extensions")
+        if query is not None and not isinstance(query, str):
+            return Refusal(BAD_USER_INPUT, "payload.query must be a string.")
+        if extensions is not None and not isinstance(extensions, Mapping):
+            return Refusal(BAD_USER_INPUT, "payload.extensions must be an object.")
+        return self.trusted.resolve(query, extensions, payload.get("documentId"))
 
     async def on_ws_connect(self, context: RequestContext) -> UnsetType | dict[str, object] | None:
         """graphql-transport-ws: a browser cannot set headers on a WebSocket, so the token may
@@ -186,6 +289,55 @@ class GatewayGraphQL(GraphQL[RequestContext, None]):
                     context.auth_failure = f"the access token was refused ({exc.reason})"
         unset: UnsetType = UNSET
         return unset
+
+
+def response_media_type(accept: str | None) -> str:
+    """``application/graphql-response+json`` when the ``Accept`` header names it and values
+    nothing more than it (a tie with ``application/json`` goes to it, as GraphQL over HTTP
+    says), else ``application/json``: also for no header, ``*/*`` or ``application/*`` alone
+    (the spec's rule for legacy clients), and for a header that names neither (no 406)."""
+    if not accept or "graphql-response+json" not in accept.lower():
+        return JSON
+    ranges = _media_ranges(accept)
+    wanted = ranges.get(GRAPHQL_RESPONSE_JSON)
+    if wanted is None or wanted <= 0:
+        return JSON
+    json_q = next(
+        (ranges[r] for r in (JSON, "application/*", "*/*") if r in ranges),
+        0.0,
+    )
+    return GRAPHQL_RESPONSE_JSON if wanted >= json_q else JSON
+
+
+def _media_ranges(accept: str) -> dict[str, float]:
+    """Media range → its ``q`` (the highest when named twice; 1 when missing or unreadable)."""
+    ranges: dict[str, float] = {}
+    for item in accept.lower().split(","):
+        name, *params = (part.strip() for part in item.split(";"))
+        q = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip() == "q":
+                with contextlib.suppress(ValueError):
+                    q = float(value) if 0.0 <= float(value) <= 1.0 else 1.0
+        ranges[name] = max(q, ranges.get(name, 0.0))
+    return ranges
+
+
+def is_request_error(result: ExecutionResult) -> bool:
+    """Nothing was executed: the document did not parse or validate, the variables did not
+    coerce, or it was refused (trusted documents); field errors always carry a ``path``."""
+    return (
+        result.data is None
+        and bool(result.errors)
+        and all(error.path is None for error in result.errors or ())
+    )
+
+
+def request_error_status(result: ExecutionResult) -> int:
+    """400 for the client's request; 500 when what failed is the server (``INTERNAL``)."""
+    codes = {(error.extensions or {}).get("code") for error in result.errors or ()}
+    return 500 if "INTERNAL" in codes else 400
 
 
 async def _document_id(request: AsyncHTTPRequestAdapter) -> object:

@@ -11,6 +11,7 @@ A request names a document by hash, in Apollo's APQ shape
 ``{"documentId": "sha256:<hex>"}``; an unknown hash answers ``PERSISTED_QUERY_NOT_FOUND``. With
 ``only`` (``VEMTAS_TRUSTED_DOCUMENTS_ONLY``), a free-form document whose hash is not in the
 manifest is refused with ``PERSISTED_QUERY_REQUIRED``. Nothing is ever registered at run time.
+The same rule applies over HTTP and to every operation a WebSocket carries (``gateway/app.py``).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from graphql import parse, specified_rules, validate
+from graphql import GraphQLError, parse, specified_rules, validate
 
 FOLDER = Path(__file__).resolve().parents[1] / "docs" / "trusted-documents"
 MANIFEST = Path(__file__).with_name("trusted_documents.json")
@@ -78,6 +79,10 @@ class Refusal:
 
     code: str
     message: str
+
+    def error(self) -> GraphQLError:
+        """The GraphQL error the client receives (``extensions.code`` is the code)."""
+        return GraphQLError(self.message, extensions={"code": self.code})
 
 
 class TrustedDocuments:

@@ -1,5 +1,6 @@
-"""The HTTP surface around the schema: health, metrics, limits, masking, X-Road identifiers and
-the `prod` profile's refusals."""
+"""The HTTP surface around the schema: health, metrics, limits, masking, X-Road identifiers,
+the media types (`application/json`, `application/graphql-response+json`) and the `prod`
+profile's refusals."""
 
 from __future__ import annotations
 
@@ -176,3 +177,96 @@ async def test_graphiql_and_introspection_are_served_in_dev_only(
             await client.post("/graphql", json={"query": "{ __schema { queryType { name } } }"})
         ).json()
         assert body["errors"] and not body.get("data")
+
+
+# --- media types (GraphQL over HTTP) ------------------------------------------------------
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+
+
+async def _post(stack: Stack, body: dict[str, object], accept: str | None) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {stack.token('auditor')}"}
+    if accept is not None:
+        headers["Accept"] = accept
+    return await stack.client.post("/graphql", json=body, headers=headers)
+
+
+@pytest.mark.parametrize(
+    ("accept", "media_type"),
+    [
+        (GRAPHQL_RESPONSE, GRAPHQL_RESPONSE),
+        (f"{GRAPHQL_RESPONSE}, application/json", GRAPHQL_RESPONSE),
+        (f"application/json, {GRAPHQL_RESPONSE}", GRAPHQL_RESPONSE),  # a tie goes to it
+        (f"{GRAPHQL_RESPONSE}, application/json;q=0.9", GRAPHQL_RESPONSE),
+        (f"{GRAPHQL_RESPONSE};q=0.5, application/json", "application/json"),
+        (f"{GRAPHQL_RESPONSE};q=0", "application/json"),
+        ("application/json", "application/json"),
+        ("*/*", "application/json"),
+        (None, "application/json"),
+    ],
+)
+async def test_the_response_media_type_follows_the_accept_header(
+    stack: Stack, accept: str | None, media_type: str
+) -> None:
+    response = await _post(stack, {"query": "{ __typename }"}, accept)
+    assert response.status_code == 200
+    assert response.headers["content-type"].split(";")[0] == media_type
+    assert response.json() == {"data": {"__typename": "Query"}}
+    assert response.headers["vary"] == "Accept"
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ({"query": "{"}, None),  # does not parse
+        ({"query": "{ nosuchfield }"}, None),
+        (
+            {"query": "query Q($fin: FIN!) { person(fin: $fin) { fin } }", "variables": {}},
+            None,
+        ),  # a variable that does not coerce
+        (
+            {"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "0" * 64}}},
+            "PERSISTED_QUERY_NOT_FOUND",
+        ),  # refused by the trusted documents, unexecuted
+    ],
+    ids=["parse", "validation", "variables", "unknown-hash"],
+)
+async def test_a_request_error_answers_400_without_data_in_graphql_response_json_only(
+    stack: Stack, body: dict[str, object], code: str | None
+) -> None:
+    response = await _post(stack, body, GRAPHQL_RESPONSE)
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith(GRAPHQL_RESPONSE)
+    answer = response.json()
+    assert "data" not in answer and answer["errors"], answer
+    if code is not None:
+        assert answer["errors"][0]["extensions"]["code"] == code
+
+    legacy = await _post(stack, body, "application/json")  # unchanged: 200, "data": null
+    assert legacy.status_code == 200
+    assert legacy.json()["data"] is None and legacy.json()["errors"]
+    assert await stack.agency_calls() == 0
+
+
+async def test_a_field_error_keeps_200_and_data_in_graphql_response_json(stack: Stack) -> None:
+    response = await stack.client.post(
+        "/graphql",
+        json={"query": '{ household(fin: "5ZX3K8P") { id } }'},  # no token: a field error
+        headers={"Accept": GRAPHQL_RESPONSE},
+    )
+    assert response.status_code == 200
+    answer = response.json()
+    assert answer["data"] == {"household": None}
+    assert answer["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_a_query_over_get_answers_in_graphql_response_json(stack: Stack) -> None:
+    response = await stack.client.get(
+        "/graphql", params={"query": "{ __typename }"}, headers={"Accept": GRAPHQL_RESPONSE}
+    )
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(GRAPHQL_RESPONSE)
+    response = await stack.client.get(
+        "/graphql", params={"query": "{ nosuchfield }"}, headers={"Accept": GRAPHQL_RESPONSE}
+    )
+    assert response.status_code == 400 and "data" not in response.json()
