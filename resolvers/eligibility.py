@@ -3,7 +3,10 @@
 ``eligibility`` is a dry run: the facts are gathered from the agencies
 (:func:`resolvers.facts.family_facts`), the engine decides, and nothing is stored. When an
 agency failed, the engine's answer is "insufficient data" naming the missing inputs, never a
-decision. The caller has already read the family through the authorization check.
+decision. An answer the adapters served from stale cache (stale-if-error) counts as missing too,
+by the rule the decision path applies (:func:`resolvers.staleness.require_fresh_answers`): the
+dry run says what an application submitted at the same moment would get. The caller has already
+read the family through the authorization check.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from assessment import (
 from resolvers.context import RequestContext
 from resolvers.errors import BadUserInput
 from resolvers.facts import MemberCounting, family_facts, member_counting
+from resolvers.staleness import StaleAnswers, answers_used, require_fresh_answers
 
 # Law art. 9's grounds, in plain English words (Member.notCountedReason).
 NOT_COUNTED_WORDS: dict[NotCountedReason, str] = {
@@ -58,12 +62,15 @@ def _application_date(ctx: RequestContext, on: date | None) -> date:
 
 async def eligibility(
     ctx: RequestContext, family: FamilyRecord, on: date | None
-) -> Decision | InsufficientData:
+) -> Decision | InsufficientData | StaleAnswers:
     """Would ``family`` be granted assistance on an application dated ``on`` (default today)?
-    Decided from live agency answers, stamped ``ctx.now``; stores nothing."""
+    Decided from live agency answers, stamped ``ctx.now``; stores nothing. When any answer it
+    used was served stale, :class:`~resolvers.staleness.StaleAnswers` naming those operations
+    instead of a decision, whichever field of the request had asked the agency first."""
     day = _application_date(ctx, on)
-    facts = await family_facts(ctx, family, day)
-    return assess(facts, day, ctx.now)
+    with answers_used() as used:
+        facts = await family_facts(ctx, family, day)
+    return require_fresh_answers(assess(facts, day, ctx.now), used.stale_operations)
 
 
 async def counting(

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from strawberry.dataloader import DataLoader
 
 from adapters.errors import AgencyError
+from resolvers.staleness import StaleByKey, TrackedLoader, noting_staleness
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -36,8 +37,10 @@ def _batched(call: BatchCall[K, V], default: Callable[[K], V | BaseException]) -
 def batch_loader(
     call: BatchCall[K, V], default: Callable[[K], V | BaseException]
 ) -> DataLoader[K, V]:
-    """A DataLoader over an adapter batch method; ``default`` answers keys the agency omitted."""
-    return DataLoader(load_fn=_batched(call, default))
+    """A DataLoader over an adapter batch method; ``default`` answers keys the agency omitted.
+    It knows which keys were answered from stale cache (:mod:`resolvers.staleness`)."""
+    stale: StaleByKey = {}
+    return TrackedLoader(_batched(noting_staleness(call, stale), default), stale)
 
 
 class LoaderRegistry:

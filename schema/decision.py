@@ -18,6 +18,7 @@ import strawberry
 from assessment import Decision as EngineDecision
 from assessment import InsufficientData, ParameterValue, decision_to_json, missing_to_json
 from resolvers.eligibility import ParametersInForce
+from resolvers.staleness import StaleAnswers
 from schema.enums import (
     IncomeSource,
     Lang,
@@ -248,7 +249,16 @@ class Assessment:
     missing_data: list[MissingInput]
 
     @classmethod
-    def of(cls, result: EngineDecision | InsufficientData) -> Assessment:
+    def of(cls, result: EngineDecision | InsufficientData | StaleAnswers) -> Assessment:
+        if isinstance(result, StaleAnswers):
+            return cls(
+                complete=False,
+                decision=None,
+                missing_data=[
+                    MissingInput(input=m.input, agency=m.agency, fin=FIN(m.fin) if m.fin else None)
+                    for m in result.missing
+                ],
+            )
         if isinstance(result, InsufficientData):
             missing = missing_to_json(result)["missingData"]
             return cls(
