@@ -10,7 +10,8 @@ A request names a document by hash, in Apollo's APQ shape
 ``{"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "<hex>"}}}`` or as
 ``{"documentId": "sha256:<hex>"}``; an unknown hash answers ``PERSISTED_QUERY_NOT_FOUND``. With
 ``only`` (``VEMTAS_TRUSTED_DOCUMENTS_ONLY``), a free-form document whose hash is not in the
-manifest is refused with ``PERSISTED_QUERY_REQUIRED``. Nothing is ever registered at run time.
+manifest is refused with ``PERSISTED_QUERY_NOT_FOUND`` too (api.md's code; the message says
+that only trusted documents are accepted). Nothing is ever registered at run time.
 The same rule applies over HTTP and to every operation a WebSocket carries (``gateway/app.py``).
 """
 
@@ -30,7 +31,6 @@ FOLDER = Path(__file__).resolve().parents[1] / "docs" / "trusted-documents"
 MANIFEST = Path(__file__).with_name("trusted_documents.json")
 
 PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
-PERSISTED_QUERY_REQUIRED = "PERSISTED_QUERY_REQUIRED"
 BAD_USER_INPUT = "BAD_USER_INPUT"
 _HEX = re.compile(r"[0-9a-f]{64}")
 
@@ -112,7 +112,7 @@ class TrustedDocuments:
             if query is None or not self.only or document_hash(query) in self.documents:
                 return query
             return Refusal(
-                PERSISTED_QUERY_REQUIRED,
+                PERSISTED_QUERY_NOT_FOUND,
                 "Only trusted documents are accepted here: send the document's sha256 hash "
                 "(extensions.persistedQuery or documentId).",
             )

@@ -125,7 +125,7 @@ async def test_only_trusted_documents_run_when_the_setting_is_on(settings: Setti
     async with open_stack(replace(settings, trusted_documents_only=True)) as stack:
         token = stack.token("auditor")
         refused = await stack.query(FREE_FORM, token)
-        assert code_of(refused) == "PERSISTED_QUERY_REQUIRED"
+        assert code_of(refused) == "PERSISTED_QUERY_NOT_FOUND"
         assert "trusted documents" in refused["errors"][0]["message"]
         _, body = await stack.post(
             {"query": FREE_FORM, "extensions": apq(document_hash(FREE_FORM))}, token

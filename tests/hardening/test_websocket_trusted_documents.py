@@ -134,11 +134,11 @@ async def test_a_free_form_document_over_the_websocket_is_refused_in_trusted_onl
             before = await stack.calls()
             await subscribe(ws, "1", {"query": FREE_FORM_WATCH, "variables": variables})
             refused = await receive(ws)
-            assert refusal_code(refused, "1") == "PERSISTED_QUERY_REQUIRED"
+            assert refusal_code(refused, "1") == "PERSISTED_QUERY_NOT_FOUND"
             assert "trusted documents" in refused["payload"][0]["message"]
             # queries and mutations sent over the socket are held to the same rule
             await subscribe(ws, "2", {"query": "{ myApplications { id status } }"})
-            assert refusal_code(await receive(ws), "2") == "PERSISTED_QUERY_REQUIRED"
+            assert refusal_code(await receive(ws), "2") == "PERSISTED_QUERY_NOT_FOUND"
             await subscribe(ws, "3", {"variables": variables, "extensions": apq("0" * 64)})
             assert refusal_code(await receive(ws), "3") == "PERSISTED_QUERY_NOT_FOUND"
             # a document sent with the hash of another one
@@ -235,7 +235,7 @@ async def test_the_legacy_graphql_ws_protocol_is_held_to_the_same_rule(
             )
             refused = await receive(ws)
             assert (refused["type"], refused["id"]) == ("error", "1"), refused
-            assert refused["payload"]["extensions"]["code"] == "PERSISTED_QUERY_REQUIRED"
+            assert refused["payload"]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
             await ws.send(
                 json.dumps(
                     {
