@@ -20,6 +20,7 @@ COMMANDS: dict[tuple[str, ...], tuple[str, str]] = {
     ("worker",): ("worker", "the background worker"),
     ("db", "upgrade"): ("db_upgrade", "database migrations"),
     ("audit", "verify"): ("audit_verify", "check the audit log's hash chain"),
+    ("outbox",): ("outbox", "dead-lettered outbox items: list them, requeue them"),
 }
 
 

@@ -91,6 +91,9 @@ class ApplicationEventKind(Enum):
     FLAGGED_OVERDUE = "FLAGGED_OVERDUE"
     DELIVERY_FAILED = "DELIVERY_FAILED"
     DEAD_LETTERED = "DEAD_LETTERED"
+    REQUEUED = strawberry.enum_value(
+        "REQUEUED", description="an operator put a dead-lettered delivery back; retried now"
+    )
 
 
 @strawberry.type(description="A problem with the input; nothing was registered")

@@ -10,6 +10,7 @@ from adapters.db.errors import (
     IdempotencyConflict,
     InvalidCursor,
     PersistenceError,
+    RequeueRefused,
     StaleApplication,
 )
 from adapters.db.records import (
@@ -20,7 +21,9 @@ from adapters.db.records import (
     CardOrderRow,
     CardOrderStatus,
     Channel,
+    DeadLetter,
     DecisionRow,
+    DeliveryKind,
     EventKind,
     EventRow,
     MessageChannel,
@@ -40,6 +43,7 @@ from adapters.db.records import (
     Outcome,
     Page,
     RegisterResult,
+    Requeued,
 )
 from adapters.db.repository import Database, backoff, open_database
 
@@ -54,7 +58,9 @@ __all__ = [
     "Channel",
     "Database",
     "DatabaseUnavailable",
+    "DeadLetter",
     "DecisionRow",
+    "DeliveryKind",
     "DuplicateKey",
     "EventKind",
     "EventRow",
@@ -78,6 +84,8 @@ __all__ = [
     "Page",
     "PersistenceError",
     "RegisterResult",
+    "RequeueRefused",
+    "Requeued",
     "StaleApplication",
     "backoff",
     "open_database",

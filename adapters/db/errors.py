@@ -10,14 +10,16 @@ one place (:func:`translate_errors`), so use cases never see a foreign exception
     │                          or was already decided
     ├── ApplicationNotFound    no application with that id
     ├── DuplicateKey           a unique key (an effect's idempotency key, a number) is taken
-    └── InvalidCursor          a pagination cursor that this repository did not issue
+    ├── InvalidCursor          a pagination cursor that this repository did not issue
+    └── RequeueRefused         outbox items named for requeueing are unknown or not dead;
+                               nothing was requeued
 
 Messages never carry personal data (no FINs, phone numbers, names, payloads).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 from sqlalchemy import exc as sa_exc
@@ -78,6 +80,18 @@ class DuplicateKey(PersistenceError):
 class InvalidCursor(PersistenceError, ValueError):
     def __init__(self) -> None:
         super().__init__("the cursor is not valid")
+
+
+class RequeueRefused(PersistenceError):
+    """Some outbox items named for requeueing cannot be requeued (unknown, not dead-lettered,
+    or a card order of an application no longer granted); nothing was changed. ``refused``
+    maps each such id to why."""
+
+    def __init__(self, refused: Mapping[str, str]) -> None:
+        self.refused = dict(refused)
+        super().__init__(
+            "; ".join(f"outbox item {item_id}: {why}" for item_id, why in self.refused.items())
+        )
 
 
 # PostgreSQL conditions that a later attempt may not meet: query_canceled (statement timeout),

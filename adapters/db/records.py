@@ -66,6 +66,7 @@ class EventKind(StrEnum):
     FLAGGED_OVERDUE = "FLAGGED_OVERDUE"
     DELIVERY_FAILED = "DELIVERY_FAILED"
     DEAD_LETTERED = "DEAD_LETTERED"
+    REQUEUED = "REQUEUED"  # an operator put a dead letter back (`vemtas outbox requeue`)
 
 
 class CardOrderStatus(StrEnum):
@@ -105,6 +106,15 @@ class OutboxTopic(StrEnum):
 
     CARD_ORDER = "card.order"
     MESSAGE_SEND = "message.send"
+
+
+class DeliveryKind(StrEnum):
+    """What an outbox item delivers, in operators' words (``vemtas outbox --kind``)."""
+
+    CARD_ORDER = "card_order"
+    SMS = "sms"
+    EMAIL = "email"
+    OTHER = "other"  # an item the worker cannot read (unknown topic or channel)
 
 
 # --- inputs -----------------------------------------------------------------------------------
@@ -347,6 +357,33 @@ class OutboxItem:
     card_order_id: str | None
     notification_id: str | None
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """A dead-lettered outbox item, for operators (:meth:`Database.dead_letters`).
+
+    ``dead_at`` is the time of its DEAD_LETTERED event (None for an item of no application);
+    ``last_error`` names the agency and the code, never personal data."""
+
+    id: str
+    kind: DeliveryKind
+    topic: str
+    application_id: str | None
+    application_number: str | None
+    attempts: int
+    last_error: str | None
+    dead_at: datetime | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Requeued:
+    """What :meth:`Database.requeue_dead_letters` did: the items put back (as they were while
+    dead), and the dead items a requeue of all of them left dead, each with why."""
+
+    requeued: tuple[DeadLetter, ...]
+    kept: tuple[tuple[DeadLetter, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,7 @@ from adapters.db.errors import (
     DuplicateKey,
     IdempotencyConflict,
     InvalidCursor,
+    RequeueRefused,
     StaleApplication,
     translate_errors,
 )
@@ -48,7 +49,9 @@ from adapters.db.records import (
     CardOrderRow,
     CardOrderStatus,
     Channel,
+    DeadLetter,
     DecisionRow,
+    DeliveryKind,
     EventKind,
     EventRow,
     MessageChannel,
@@ -63,9 +66,11 @@ from adapters.db.records import (
     OutboxItem,
     OutboxMessage,
     OutboxStatus,
+    OutboxTopic,
     Outcome,
     Page,
     RegisterResult,
+    Requeued,
 )
 from adapters.db.tables import (
     application_events,
@@ -905,6 +910,196 @@ class Database:
                 await self._event(connection, item.application_id, kind, at=now, detail=detail)
         return status
 
+    # --- dead letters (operators: `vemtas outbox dead`, `vemtas outbox requeue`) ----------------
+
+    async def dead_letters(self, *, kind: DeliveryKind | None = None) -> list[DeadLetter]:
+        """Every dead-lettered outbox item (only those of ``kind``, if given), the most
+        recently dead first."""
+        async with self._read() as connection:
+            found = await self._dead_letter_rows(
+                connection, outbox.c.status == OutboxStatus.DEAD.value, lock=False
+            )
+        letters = [letter for _, letter in found if kind is None or letter.kind is kind]
+        return sorted(letters, key=lambda d: (d.dead_at or d.created_at, d.id), reverse=True)
+
+    async def requeue_dead_letters(
+        self, item_ids: Sequence[str] | None = None, *, kind: DeliveryKind | None = None
+    ) -> Requeued:
+        """Put dead-lettered items back for the worker's next round: PENDING, due now, no
+        lease, attempts counted from zero again, and their effect rows back to PENDING (the
+        notification from DEAD, the card order from FAILED), with a REQUEUED event per item,
+        all in one transaction. The delivery carries the item's own idempotency key, so an
+        item the bank or the gateway did carry out before is answered from their record, not
+        done twice.
+
+        ``item_ids``: exactly these items, all or none: if any is unknown, not DEAD (pending,
+        in flight, delivered: a requeue never makes a second delivery), or a card order of an
+        application that is no longer GRANTED, raises
+        :class:`~adapters.db.errors.RequeueRefused` naming each and changes nothing.
+        ``None``: every dead item (of ``kind``, if given); card orders of applications no
+        longer granted are left dead and returned in ``kept``."""
+        if item_ids is not None:
+            ids = list(dict.fromkeys(item_ids))
+            if not ids:
+                raise ValueError("item_ids: name at least one outbox item (or pass None for all)")
+            if kind is not None:
+                raise ValueError("kind: selects among all dead items, not among named ones")
+            condition: sa.ColumnElement[bool] = outbox.c.id.in_(ids)
+        else:
+            condition = outbox.c.status == OutboxStatus.DEAD.value
+        now = self._clock()
+        async with self._write() as connection:
+            found = await self._dead_letter_rows(connection, condition, lock=True)
+            chosen: list[tuple[sa.Row[Any], DeadLetter]] = []
+            kept: list[tuple[DeadLetter, str]] = []
+            if item_ids is not None:
+                by_id = {letter.id: (row, letter) for row, letter in found}
+                refused: dict[str, str] = {}
+                for item_id in ids:
+                    if item_id not in by_id:
+                        refused[item_id] = "no such outbox item"
+                        continue
+                    row, letter = by_id[item_id]
+                    why = _not_requeueable(row, letter)
+                    if why is not None:
+                        refused[item_id] = why
+                    else:
+                        chosen.append((row, letter))
+                if refused:
+                    raise RequeueRefused(refused)
+            else:
+                for row, letter in found:
+                    if kind is not None and letter.kind is not kind:
+                        continue
+                    why = _not_requeueable(row, letter)
+                    if why is not None:
+                        kept.append((letter, why))
+                    else:
+                        chosen.append((row, letter))
+            await self._requeue(connection, chosen, now)
+        return Requeued(tuple(letter for _, letter in chosen), tuple(kept))
+
+    async def _requeue(
+        self,
+        connection: AsyncConnection,
+        chosen: Sequence[tuple[sa.Row[Any], DeadLetter]],
+        now: datetime,
+    ) -> None:
+        for start in range(0, len(chosen), _REQUEUE_CHUNK):
+            chunk = chosen[start : start + _REQUEUE_CHUNK]
+            ids = [row.id for row, _ in chunk]
+            # the status condition is the exactly-once guard: only a DEAD item goes back
+            requeued = (
+                await connection.execute(
+                    sa.update(outbox)
+                    .where(outbox.c.id.in_(ids), outbox.c.status == OutboxStatus.DEAD.value)
+                    .values(
+                        status=OutboxStatus.PENDING.value,
+                        attempts=0,
+                        lease_until=None,
+                        next_attempt_at=now,
+                        last_error=None,
+                    )
+                    .returning(outbox.c.id)
+                )
+            ).scalars()
+            changed = set(requeued)
+            if changed != set(ids):  # the rows are locked: only a bug gets here
+                raise RequeueRefused(dict.fromkeys(set(ids) - changed, "changed meanwhile"))
+            notification_ids = [row.notification_id for row, _ in chunk if row.notification_id]
+            if notification_ids:
+                await connection.execute(
+                    sa.update(notifications)
+                    .where(
+                        notifications.c.id.in_(notification_ids),
+                        notifications.c.status == NotificationStatus.DEAD.value,
+                    )
+                    .values(status=NotificationStatus.PENDING.value)
+                )
+            card_order_ids = [row.card_order_id for row, _ in chunk if row.card_order_id]
+            if card_order_ids:
+                await connection.execute(
+                    sa.update(card_orders)
+                    .where(
+                        card_orders.c.id.in_(card_order_ids),
+                        card_orders.c.status == CardOrderStatus.FAILED.value,
+                    )
+                    .values(status=CardOrderStatus.PENDING.value, updated_at=now)
+                )
+            events = [
+                {
+                    "application_id": letter.application_id,
+                    "at": now,
+                    "kind": EventKind.REQUEUED.value,
+                    "detail": {
+                        "outboxId": letter.id,
+                        "topic": letter.topic,
+                        "kind": letter.kind.value,
+                        "attempts": letter.attempts,
+                        "error": letter.last_error,
+                    },
+                }
+                for _, letter in chunk
+                if letter.application_id is not None
+            ]
+            if events:
+                await connection.execute(sa.insert(application_events), events)
+
+    async def _dead_letter_rows(
+        self, connection: AsyncConnection, condition: sa.ColumnElement[bool], *, lock: bool
+    ) -> list[tuple[sa.Row[Any], DeadLetter]]:
+        with_effects = outbox.outerjoin(
+            applications, applications.c.id == outbox.c.application_id
+        ).outerjoin(notifications, notifications.c.id == outbox.c.notification_id)
+        statement = (
+            sa.select(
+                outbox,
+                applications.c.number.label("application_number"),
+                applications.c.status.label("application_status"),
+                notifications.c.channel.label("notification_channel"),
+            )
+            .select_from(with_effects)
+            .where(condition)
+            .order_by(outbox.c.id)
+        )
+        if lock:  # PostgreSQL: the outbox rows only (not the nullable side of the joins)
+            statement = statement.with_for_update(of=outbox)
+        rows = (await connection.execute(statement)).all()
+        # when each died: its DEAD_LETTERED event (the outbox keeps no such time)
+        history = (
+            await connection.execute(
+                sa.select(application_events)
+                .where(
+                    application_events.c.application_id.in_(
+                        sa.select(outbox.c.application_id).where(condition)
+                    ),
+                    application_events.c.kind.in_(
+                        [EventKind.DEAD_LETTERED.value, EventKind.REQUEUED.value]
+                    ),
+                )
+                .order_by(application_events.c.id)
+            )
+        ).all()
+        by_application: dict[str, list[sa.Row[Any]]] = {}
+        for event in history:
+            by_application.setdefault(event.application_id, []).append(event)
+        found: list[tuple[sa.Row[Any], DeadLetter]] = []
+        for row in rows:
+            events = by_application.get(row.application_id, []) if row.application_id else []
+            letter = DeadLetter(
+                id=row.id,
+                kind=_delivery_kind(row.topic, row.notification_channel, row.payload),
+                topic=row.topic,
+                application_id=row.application_id,
+                application_number=row.application_number,
+                attempts=int(row.attempts),
+                last_error=row.last_error,
+                dead_at=_dead_at(row, events),
+                created_at=row.created_at,
+            )
+            found.append((row, letter))
+        return found
+
     # --- reads ----------------------------------------------------------------------------------
 
     async def get_application(self, application_id: str) -> ApplicationRow | None:
@@ -1243,6 +1438,61 @@ def _outbox_item(row: sa.Row[Any]) -> OutboxItem:
         notification_id=row.notification_id,
         created_at=row.created_at,
     )
+
+
+# --- dead letters -------------------------------------------------------------------------------
+
+# items requeued per statement: a bound parameter per id stays far below both dialects' limits
+_REQUEUE_CHUNK = 500
+
+
+def _delivery_kind(topic: str, notification_channel: str | None, payload: Any) -> DeliveryKind:
+    if topic == OutboxTopic.CARD_ORDER.value:
+        return DeliveryKind.CARD_ORDER
+    if topic == OutboxTopic.MESSAGE_SEND.value:
+        channel = notification_channel
+        if channel is None and isinstance(payload, Mapping):
+            channel = payload.get("channel")
+        if channel == MessageChannel.SMS.value:
+            return DeliveryKind.SMS
+        if channel == MessageChannel.EMAIL.value:
+            return DeliveryKind.EMAIL
+    return DeliveryKind.OTHER
+
+
+def _dead_at(item: sa.Row[Any], events: Sequence[sa.Row[Any]]) -> datetime | None:
+    """The time of the item's DEAD_LETTERED event: the last of its application's that matches
+    the item (topic, attempts, error) since it was created or last requeued. Events name no
+    outbox item, so two items of one application dead alike (its SMS and e-mail, in the same
+    round) may be given each other's time."""
+    since: datetime = item.created_at
+    died: datetime | None = None
+    for event in events:
+        detail = event.detail if isinstance(event.detail, Mapping) else {}
+        if event.kind == EventKind.REQUEUED.value and detail.get("outboxId") == item.id:
+            since, died = event.at, None
+        elif (
+            event.kind == EventKind.DEAD_LETTERED.value
+            and event.at >= since
+            and detail.get("topic") == item.topic
+            and detail.get("attempts") == item.attempts
+            and detail.get("error") == item.last_error
+        ):
+            died = event.at
+    return died
+
+
+def _not_requeueable(item: sa.Row[Any], letter: DeadLetter) -> str | None:
+    """Why the item may not be requeued, or None."""
+    if item.status != OutboxStatus.DEAD.value:
+        return f"it is {item.status}, not dead-lettered: only dead items are requeued"
+    status = item.application_status
+    if letter.kind is DeliveryKind.CARD_ORDER and status not in (
+        None,
+        ApplicationStatus.GRANTED.value,
+    ):
+        return f"a card order of an application now {status}: cards are ordered for grants only"
+    return None
 
 
 def _same_input(existing: ApplicationRow, new: NewApplication) -> ApplicationRow:
