@@ -351,8 +351,16 @@ async def _identify(
         return _problem(
             "representativeFin", "REPRESENTATIVE_NOT_ADULT", "the representative must be an adult"
         )
-    if member.relation is not Relation.GUARDIAN:
-        counting = await member_counting(ctx, member, person, today)
+    # the rest of the registered family rides along in the same agency calls: the assessment
+    # that follows asks for all of them, and finds them in the adapters' cache
+    others = [m.fin for m in family.members if m.fin != raw.representative_fin]
+    if member.relation is Relation.GUARDIAN:
+        await _along(ctx.persons(), others)
+    else:
+        counting, _ = await asyncio.gather(
+            member_counting(ctx, member, person, today, along=others),
+            _along(ctx.persons(), others),
+        )
         # an agency that could not answer leaves the registry's presumption (counted): the
         # decision itself never rests on it, it waits for the data
         if not counting.counted:
@@ -363,6 +371,13 @@ async def _identify(
                 "or its registered guardian",
             )
     return family
+
+
+async def _along(loader: DataLoader[str, Any], keys: Sequence[str]) -> None:
+    """Ask ``keys`` with the request's next batch of ``loader``; a failure is the assessment's
+    to meet (it asks again), not identification's."""
+    with contextlib.suppress(AgencyError):
+        await loader.load_many(keys)
 
 
 def _member(family: FamilyRecord, fin: str) -> FamilyMemberRecord | None:

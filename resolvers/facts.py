@@ -519,11 +519,18 @@ def _or_nothing(fact: Fact[T], nothing: T) -> Fact[T]:
 
 
 async def member_counting(
-    ctx: RequestContext, member: FamilyMemberRecord, person: PersonRecord, on: date
+    ctx: RequestContext,
+    member: FamilyMemberRecord,
+    person: PersonRecord,
+    on: date,
+    *,
+    along: Sequence[str] = (),
 ) -> MemberCounting:
     """Whether ``member`` is counted on ``on`` (Law art. 9, :func:`count_members`), reading
-    migration, social insurance (state care), conscription and justice (sentences) only."""
-    keys = [member.fin]
+    migration, social insurance (state care), conscription and justice (sentences) only.
+    ``along``: other FINs asked in the same agency calls (the rest of the family, whose
+    assessment follows and then finds the answers in the adapters' cache)."""
+    keys = [member.fin, *along]
     at = ctx.now
     a = Agency
     residence, care, service, sentences = await asyncio.gather(

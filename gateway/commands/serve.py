@@ -1,9 +1,16 @@
-"""`vemtas serve [--host H] [--port P] [--with-mocks]`: the gateway under uvicorn.
+"""`vemtas serve [--host H] [--port P] [--workers N] [--with-mocks]`: the gateway under uvicorn
+(on uvloop, with httptools parsing HTTP).
 
 With ``--with-mocks`` (what `make run` starts) the same process also serves every mock agency
 and the mock identity provider on port 8100 over a generated world, points every agency URL at
 it, migrates the database, runs the background worker (``vemtas worker``) alongside the
 gateway, and prints the GraphQL URL with a development token for each role.
+
+With ``--workers N`` (N > 1) uvicorn's supervisor runs N gateway processes on the one port,
+each built by ``gateway.asgi:app_from_env``; they share the database, so any of them may answer
+any request, and the background worker runs on its own (``vemtas worker``). In the dev profile
+the database is migrated once, before the processes start. ``/metrics`` then reports the
+process that answers it: scrape each process (or run one process per container) for totals.
 """
 
 from __future__ import annotations
@@ -16,6 +23,12 @@ import os
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="gateway processes sharing the port (default 1; not with --with-mocks)",
+    )
     parser.add_argument("--with-mocks", action="store_true", help="also serve the mock agencies")
     parser.add_argument("--mocks-port", type=int, default=8100)
     parser.add_argument(
@@ -26,10 +39,49 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import uvloop
+
     from gateway.settings import Settings
 
     settings = Settings.from_env(os.environ)
-    asyncio.run(_serve(args, settings))
+    if args.workers < 1:
+        raise SystemExit("--workers must be at least 1")
+    if args.workers > 1:
+        if args.with_mocks:
+            raise SystemExit(
+                "--workers runs several gateway processes; --with-mocks runs one process "
+                "(mocks, gateway and worker together): use one or the other"
+            )
+        return _serve_processes(args, settings)
+    uvloop.run(_serve(args, settings))
+    return 0
+
+
+def _serve_processes(args: argparse.Namespace, settings: object) -> int:
+    import uvicorn
+    import uvloop
+
+    from gateway.logging import configure_logging
+    from gateway.settings import Profile, Settings
+    from gateway.worker import policy_from_env
+
+    assert isinstance(settings, Settings)
+    configure_logging(settings)
+    policy_from_env(os.environ, settings.profile)  # refused here, once, rather than N times
+    if settings.profile is Profile.DEV:
+        from adapters.db.migrate import upgrade
+
+        uvloop.run(upgrade(settings.database_url))  # once, before the processes race to it
+    print(f"\nGraphQL: http://{args.host}:{args.port}/graphql  ({args.workers} processes)\n")
+    uvicorn.run(
+        "gateway.asgi:app_from_env",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
+        log_config=None,
+    )
     return 0
 
 

@@ -18,13 +18,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import asyncio
     import os
+
+    import uvloop
 
     from gateway.settings import Settings
 
     settings = Settings.from_env(os.environ)
-    return asyncio.run(_work(args, settings))
+    return uvloop.run(_work(args, settings))
 
 
 async def _work(args: argparse.Namespace, settings: object) -> int:

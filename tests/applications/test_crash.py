@@ -273,3 +273,79 @@ async def test_a_kill_at_every_step_loses_and_duplicates_nothing(
         assert kinds == sorted(["registered", "decided-1", "card-ready"] * 2)
     os.kill(worker.pid, signal.SIGKILL)
     os.kill(gateway.process.pid, signal.SIGKILL)
+
+
+def _children(pid: int) -> list[int]:
+    """The gateway processes uvicorn's supervisor ``pid`` runs (not multiprocessing's resource
+    tracker, its other child)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        for child in task.read_text().split():
+            try:
+                command = Path(f"/proc/{child}/cmdline").read_bytes()
+            except OSError:
+                continue  # gone meanwhile
+            if b"spawn_main" in command:
+                found.append(int(child))
+    return found
+
+
+async def _children_count(pid: int, count: int, limit: float = 60.0) -> list[int]:
+    deadline = time.monotonic() + limit
+    while len(children := _children(pid)) != count:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{len(children)} gateway processes, not {count}")
+        await asyncio.sleep(0.1)
+    return children
+
+
+async def test_gateway_processes_share_one_port_and_one_database(
+    processes: Processes, mocks_base: str, database_url: str, tmp_path: Path
+) -> None:
+    """`vemtas serve --workers 2`: two processes answer on one port over one database (the
+    dev profile migrates it once, first); applications submitted to both at once get distinct
+    numbers and one decision each; a process killed with -9 is replaced and the port goes on
+    answering."""
+    agencies = {f"VEMTAS_AGENCY_{key.upper()}_URL": f"{mocks_base}/{key}" for key in AGENCY_KEYS}
+    env = _env(
+        {
+            **agencies,
+            "VEMTAS_PROFILE": "dev",
+            "VEMTAS_CLOCK": "2026-11-15",
+            "VEMTAS_DATABASE_URL": database_url,
+            "VEMTAS_VAR_DIR": str(tmp_path / "var"),
+            "VEMTAS_DECISION_BUDGET_MS": "10000",
+        }
+    )
+    journey = Journey(processes, mocks_base, env)
+    port = _free_port()
+    supervisor = processes.start("gateways", ["serve", "--port", str(port), "--workers", "2"], env)
+    gateway = Gateway(supervisor, f"http://127.0.0.1:{port}")
+    await _ready(f"{gateway.url}/readyz")
+    first, second = await _children_count(supervisor.pid, 2)
+
+    families = range(20, 28) if "sqlite" in database_url else range(28, 36)
+    answers = await asyncio.gather(*(journey.submit(gateway, n) for n in families))
+    assert all(a is not None and a["status"] == "GRANTED" for a in answers), answers
+    assert len({a["id"] for a in answers if a}) == len(families)
+    assert len({a["number"] for a in answers if a}) == len(families)
+
+    os.kill(first, signal.SIGKILL)
+    replaced = await _children_count(supervisor.pid, 2)
+    assert first not in replaced and second in replaced
+    await _ready(f"{gateway.url}/readyz")
+    again = await journey.submit(gateway, families[0])  # the same key: the same application
+    assert again is not None and again["id"] == answers[0]["id"]  # type: ignore[index]
+
+    supervisor.terminate()
+    assert supervisor.wait(timeout=30) == 0
+
+
+def test_several_gateway_processes_are_not_started_with_the_mocks() -> None:
+    refused = subprocess.run(
+        [VEMTAS, "serve", "--workers", "2", "--with-mocks"], capture_output=True, timeout=60
+    )
+    assert refused.returncode != 0
+    assert b"--workers" in refused.stderr and b"--with-mocks" in refused.stderr
+    nothing = subprocess.run([VEMTAS, "serve", "--workers", "0"], capture_output=True, timeout=60)
+    assert nothing.returncode != 0 and b"--workers must be at least 1" in nothing.stderr

@@ -147,3 +147,30 @@ async def test_a_declaration_that_differs_from_the_registry_is_refused(stack: St
 
 def _codes(application: dict[str, Any]) -> set[str]:
     return {r["code"] for r in application["decision"]["reasons"]}
+
+
+async def test_an_application_asks_each_agency_operation_once(stack: Stack) -> None:
+    """Identification asks the representative's counting facts with the rest of the family in
+    the same calls; the assessment that follows finds them in the cache instead of asking the
+    agencies a second time. The one exception: the population registry is asked for the
+    representative alone first (the ID card is checked before anyone else's data is read)."""
+    await stack.mocks.delete("/_admin/calls")
+    token = stack.citizen("G02A1XZ")
+    payload = await stack.submit(token, idempotencyKey="journey-once", **granted_family(2))
+    assert payload["application"]["status"] == "GRANTED"
+
+    calls = await stack.calls()
+    asked_twice = {
+        f"{agency}.{operation}": count
+        for agency, operations in calls.items()
+        for operation, count in operations.items()
+        if agency not in ("bank", "messaging") and count != 1
+    }
+    assert asked_twice == {"population.persons:batch": 2}
+    for agency, operation in (
+        ("migration", "GetResidenceStatus"),
+        ("social_insurance", "state-care:batch"),
+        ("conscription", "GetActiveService"),
+        ("justice", "GetSentences"),
+    ):
+        assert calls[agency][operation] == 1, (agency, operation)

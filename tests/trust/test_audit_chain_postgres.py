@@ -95,3 +95,18 @@ async def test_a_deleted_row_on_postgresql_is_named(pg: tuple[Database, str]) ->
     await tamper(schema, "DELETE FROM audit_log WHERE seq = 2")
     result = await log.verify()
     assert not result.intact and result.broken_at is not None and result.broken_at <= 3
+
+
+async def test_two_processes_appending_on_postgresql_make_one_chain(
+    pg: tuple[Database, str],
+) -> None:
+    """Each process has its own group commit; `SELECT … FOR UPDATE` keeps them apart."""
+    database, schema = pg
+    async with open_database(await require_postgres(), schema=schema) as other:
+        await asyncio.gather(
+            *(AuditLog(database).append([entry(n), entry(n + 100)]) for n in range(1, 16)),
+            *(AuditLog(other).append([entry(n)]) for n in range(200, 215)),
+        )
+    result = await AuditLog(database).verify()
+    assert result.intact, result.problem
+    assert result.rows == 45 and result.head.seq == 45
