@@ -16,14 +16,6 @@ transaction as the rows: PostgreSQL locks it (``SELECT … FOR UPDATE``), SQLite
 ``BEGIN IMMEDIATE`` (one writer per database) and this process's writer queue. A batch of rows
 (all the reads of one loader call) is written or not at all.
 
-Group commit: a process has at most one append transaction in flight per database. Batches
-that callers hand over while it runs wait, and go together — in the order they came — in the
-next transaction (at most :data:`GROUP_COMMIT_ROWS` rows), which starts when the running one
-ends. Every caller still returns only once its rows are committed, and a transaction that fails
-fails exactly the callers whose rows it carried. Under load this is what keeps the chain lock
-from serializing the whole service: one short transaction per round for every request in
-flight, instead of one per loader call each holding the lock across turns of a busy event loop.
-
 Triggers (migration 0002) refuse UPDATE and DELETE on the log; :meth:`AuditLog.verify` finds
 what someone with the rights to drop them did anyway.
 
@@ -39,7 +31,6 @@ import contextlib
 import hashlib
 import json
 import logging
-import weakref
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -57,8 +48,6 @@ from adapters.db.tables import audit_chain_head, audit_log
 GENESIS = "0" * 64
 HEAD_ID = 1
 MAX_PAGE_SIZE = 100
-#: the most rows one group-commit transaction carries (a single larger batch still goes whole)
-GROUP_COMMIT_ROWS = 2000
 _VERIFY_BATCH = 2000
 HEADS_FILE = "heads.jsonl"
 _log = logging.getLogger(__name__)
@@ -200,51 +189,6 @@ async def _append(db: Database, entries: Sequence[AuditEntry]) -> ChainHead:
     return ChainHead(seq=seq, hash=prev)
 
 
-class _GroupCommit:
-    """This process's appends to one database: one transaction in flight, the batches handed
-    over meanwhile written together by the next (see the module docstring)."""
-
-    def __init__(self, database: Database) -> None:
-        self._db = database
-        self._waiting: list[tuple[Sequence[AuditEntry], asyncio.Future[ChainHead]]] = []
-        self._task: asyncio.Task[None] | None = None
-
-    async def append(self, entries: Sequence[AuditEntry]) -> ChainHead:
-        loop = asyncio.get_running_loop()
-        done: asyncio.Future[ChainHead] = loop.create_future()
-        self._waiting.append((entries, done))
-        if self._task is None or self._task.done():
-            self._task = loop.create_task(self._drain())
-        # a caller that gives up does not take its rows back: the read may have happened
-        return await asyncio.shield(done)
-
-    async def _drain(self) -> None:
-        while self._waiting:
-            taken, rows = 0, 0
-            for entries, _ in self._waiting:
-                if taken and rows + len(entries) > GROUP_COMMIT_ROWS:
-                    break
-                taken += 1
-                rows += len(entries)
-            group, self._waiting = self._waiting[:taken], self._waiting[taken:]
-            try:
-                head = await _append(self._db, [e for entries, _ in group for e in entries])
-            except BaseException as exc:
-                for _, done in group:
-                    if not done.done():
-                        done.set_exception(exc)
-                        done.exception()  # retrieved: a caller that gave up logs nothing
-                if not isinstance(exc, Exception):
-                    raise
-            else:
-                for _, done in group:
-                    if not done.done():
-                        done.set_result(head)
-
-
-_writers: weakref.WeakKeyDictionary[Database, _GroupCommit] = weakref.WeakKeyDictionary()
-
-
 class AuditLog:
     """Appends to, pages through and verifies the audit log of a :class:`Database`."""
 
@@ -252,16 +196,12 @@ class AuditLog:
         self._db = database
 
     async def append(self, entries: Sequence[AuditEntry]) -> ChainHead:
-        """Append ``entries`` in order, stamped with the database's clock, in the next group
-        commit (one transaction); the chain head after it. Raises
-        :class:`~adapters.db.errors.DatabaseUnavailable` (nothing written) when the database is
-        away: the caller must then not return the data."""
+        """Append ``entries`` in order, in one transaction, stamped with the database's clock;
+        the new chain head. Raises :class:`~adapters.db.errors.DatabaseUnavailable` (nothing
+        written) when the database is away: the caller must then not return the data."""
         if not entries:
             return await self.head()
-        writer = _writers.get(self._db)
-        if writer is None:
-            writer = _writers[self._db] = _GroupCommit(self._db)
-        return await writer.append(entries)
+        return await _append(self._db, entries)
 
     async def head(self) -> ChainHead:
         """The chain head as the database records it."""

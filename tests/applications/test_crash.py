@@ -14,6 +14,7 @@ and exactly one of each notice per application.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import socket
@@ -57,15 +58,22 @@ class Processes:
 
     def start(self, name: str, args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
         log = (self.logs / f"{name}-{len(self.started)}.log").open("wb")
-        process = subprocess.Popen([VEMTAS, *args], env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [VEMTAS, *args],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: stop_all takes its children too
+        )
         log.close()
         self.started.append(process)
         return process
 
     def stop_all(self) -> None:
         for process in self.started:
+            with contextlib.suppress(ProcessLookupError):  # the group may be gone already
+                os.killpg(process.pid, signal.SIGKILL)
             if process.poll() is None:
-                os.kill(process.pid, signal.SIGKILL)
                 process.wait(timeout=10)
 
 
@@ -290,9 +298,12 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-async def _children_count(pid: int, count: int, limit: float = 60.0) -> list[int]:
+async def _children_count(
+    pid: int, count: int, *, without: int | None = None, limit: float = 60.0
+) -> list[int]:
+    """The supervisor's ``count`` gateway processes, once ``without`` is not one of them."""
     deadline = time.monotonic() + limit
-    while len(children := _children(pid)) != count:
+    while len(children := _children(pid)) != count or without in children:
         if time.monotonic() > deadline:
             raise AssertionError(f"{len(children)} gateway processes, not {count}")
         await asyncio.sleep(0.1)
@@ -331,7 +342,7 @@ async def test_gateway_processes_share_one_port_and_one_database(
     assert len({a["number"] for a in answers if a}) == len(families)
 
     os.kill(first, signal.SIGKILL)
-    replaced = await _children_count(supervisor.pid, 2)
+    replaced = await _children_count(supervisor.pid, 2, without=first)
     assert first not in replaced and second in replaced
     await _ready(f"{gateway.url}/readyz")
     again = await journey.submit(gateway, families[0])  # the same key: the same application

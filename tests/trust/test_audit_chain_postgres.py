@@ -100,7 +100,7 @@ async def test_a_deleted_row_on_postgresql_is_named(pg: tuple[Database, str]) ->
 async def test_two_processes_appending_on_postgresql_make_one_chain(
     pg: tuple[Database, str],
 ) -> None:
-    """Each process has its own group commit; `SELECT … FOR UPDATE` keeps them apart."""
+    """Two engines (two processes' pools): `SELECT … FOR UPDATE` keeps them apart."""
     database, schema = pg
     async with open_database(await require_postgres(), schema=schema) as other:
         await asyncio.gather(

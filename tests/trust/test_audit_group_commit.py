@@ -1,8 +1,7 @@
-"""The audit rows are written by group commit, within a request (rows queued while the request's
-previous audit transaction is being written go together in the next one) and across the process
-(one append transaction in flight per database; the batches of every request handed over
-meanwhile go together in the next); every caller gets its answer only once its own rows are in
-the log, and a failed transaction fails exactly the callers whose rows it carried."""
+"""A request's audit rows are written by group commit: rows queued while the request's previous
+audit transaction is being written go together in the next one, and every caller gets its
+answer only once its own rows are in the log. Several processes appending at once keep one
+chain."""
 
 from __future__ import annotations
 
@@ -107,85 +106,11 @@ async def test_a_failed_transaction_fails_only_the_callers_whose_rows_it_carried
     assert await committed(database) == ["corr-2"]
 
 
-# --- the process's group commit (adapters/db/audit.py): across requests -------------------------
-
-
-@dataclass
-class Transactions:
-    """Each append transaction's rows; the first waits for ``release``; the one carrying
-    ``failing`` fails."""
-
-    batches: list[list[str]] = field(default_factory=list)
-    release: asyncio.Event = field(default_factory=asyncio.Event)
-    failing: str | None = None
-
-
-@pytest.fixture
-def transactions(monkeypatch: pytest.MonkeyPatch) -> Transactions:
-    from adapters.db import audit as store
-
-    recorder = Transactions()
-    real = store._append
-
-    async def recorded(db: Database, entries: Sequence[AuditEntry]) -> ChainHead:
-        first = not recorder.batches
-        recorder.batches.append([e.correlation_id for e in entries])
-        if first:
-            await recorder.release.wait()
-        if recorder.failing in {e.correlation_id for e in entries}:
-            raise OSError("the disk is full")
-        return await real(db, entries)
-
-    monkeypatch.setattr(store, "_append", recorded)
-    return recorder
-
-
-async def test_appends_of_concurrent_requests_share_the_next_transaction(
-    database: Database, transactions: Transactions
-) -> None:
-    log = AuditLog(database)
-    first = asyncio.create_task(log.append([entry(1)]))
-    await asyncio.sleep(0.01)  # its transaction is in flight
-    others = [asyncio.create_task(AuditLog(database).append([entry(n)])) for n in (2, 3, 4)]
-    await asyncio.sleep(0.01)
-
-    assert not any(task.done() for task in others)
-    assert await committed(database) == []
-    transactions.release.set()
-    heads = await asyncio.gather(first, *others)
-
-    assert transactions.batches == [["corr-1"], ["corr-2", "corr-3", "corr-4"]]
-    assert [head.seq for head in heads] == [1, 4, 4, 4]
-    assert await committed(database) == ["corr-1", "corr-2", "corr-3", "corr-4"]
-    assert (await AuditLog(database).verify()).intact
-
-
-async def test_a_failed_group_fails_its_callers_and_the_next_group_goes_on(
-    database: Database, transactions: Transactions
-) -> None:
-    transactions.failing = "corr-2"
-    log = AuditLog(database)
-    first = asyncio.create_task(log.append([entry(1)]))
-    await asyncio.sleep(0.01)
-    second = asyncio.create_task(log.append([entry(2)]))
-    third = asyncio.create_task(log.append([entry(3)]))
-    await asyncio.sleep(0.01)
-    transactions.release.set()
-    await first
-
-    for failed in (second, third):  # one transaction carried both: both fail, nothing written
-        with pytest.raises(OSError, match="disk is full"):
-            await failed
-    await log.append([entry(4)])
-
-    assert await committed(database) == ["corr-1", "corr-4"]
-    assert (await log.verify()).intact
-
-
 async def test_two_processes_appending_to_one_database_make_one_chain(
     database: Database, tmp_path: Path
 ) -> None:
-    """Each process has its own group commit; the chain head keeps them apart."""
+    """Two engines (two processes' pools) on one SQLite file: the chain head keeps them
+    apart."""
     async with open_database(str(database.engine.url)) as other:
         await asyncio.gather(
             *(AuditLog(database).append([entry(n), entry(n + 100)]) for n in range(1, 16)),
