@@ -84,8 +84,9 @@ class InvalidCursor(PersistenceError, ValueError):
 
 class RequeueRefused(PersistenceError):
     """Some outbox items named for requeueing cannot be requeued (unknown, not dead-lettered,
-    or a card order of an application no longer granted); nothing was changed. ``refused``
-    maps each such id to why."""
+    or no longer true: a card order or card-ready notice of an application no longer granted,
+    a decision notice of a superseded decision, a card-ready notice of a replaced card order);
+    nothing was changed. ``refused`` maps each such id to why."""
 
     def __init__(self, refused: Mapping[str, str]) -> None:
         self.refused = dict(refused)

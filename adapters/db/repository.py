@@ -17,6 +17,7 @@ import asyncio
 import base64
 import binascii
 import contextlib
+import re
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -746,7 +747,7 @@ class Database:
                 item.application_id,
                 EventKind.DEAD_LETTERED,
                 at=now,
-                detail={"topic": item.topic, "attempts": item.attempts, "error": error},
+                detail=_dead_lettered_detail(item, error),
             )
 
     async def complete_outbox(
@@ -897,16 +898,18 @@ class Database:
                     .values(status=CardOrderStatus.FAILED.value, updated_at=now)
                 )
             if item.application_id is not None:
-                detail: dict[str, Any] = {
-                    "topic": item.topic,
-                    "attempts": item.attempts,
-                    "error": error,
-                }
+                detail: dict[str, Any]
                 if status is OutboxStatus.DEAD:
                     kind = EventKind.DEAD_LETTERED
+                    detail = _dead_lettered_detail(item, error)
                 else:
                     kind = EventKind.DELIVERY_FAILED
-                    detail["nextAttemptAt"] = next_attempt_at.isoformat()
+                    detail = {
+                        "topic": item.topic,
+                        "attempts": item.attempts,
+                        "error": error,
+                        "nextAttemptAt": next_attempt_at.isoformat(),
+                    }
                 await self._event(connection, item.application_id, kind, at=now, detail=detail)
         return status
 
@@ -932,12 +935,16 @@ class Database:
         item the bank or the gateway did carry out before is answered from their record, not
         done twice.
 
+        An item is never requeued to deliver what is no longer true (see
+        :func:`_not_requeueable`): a card order, or a card-ready notice, of an application that
+        is no longer GRANTED; a decision notice of a decision a reassessment has superseded; a
+        card-ready notice of a card order that is no longer the application's latest.
+
         ``item_ids``: exactly these items, all or none: if any is unknown, not DEAD (pending,
-        in flight, delivered: a requeue never makes a second delivery), or a card order of an
-        application that is no longer GRANTED, raises
-        :class:`~adapters.db.errors.RequeueRefused` naming each and changes nothing.
-        ``None``: every dead item (of ``kind``, if given); card orders of applications no
-        longer granted are left dead and returned in ``kept``."""
+        in flight, delivered: a requeue never makes a second delivery) or no longer true,
+        raises :class:`~adapters.db.errors.RequeueRefused` naming each and why, and changes
+        nothing. ``None``: every dead item (of ``kind``, if given); those no longer true are
+        left dead and returned in ``kept``."""
         if item_ids is not None:
             ids = list(dict.fromkeys(item_ids))
             if not ids:
@@ -949,6 +956,23 @@ class Database:
             condition = outbox.c.status == OutboxStatus.DEAD.value
         now = self._clock()
         async with self._write() as connection:
+            # PostgreSQL: lock the items' applications first (as a reassessment does: it
+            # updates the application row, then supersedes the decision), so that a
+            # reassessment under way is waited for and its new decision seen: no notice of a
+            # decision superseded meanwhile is requeued. NO KEY UPDATE: the foreign-key share
+            # locks of the worker's event inserts are not held up.
+            await connection.execute(
+                sa.select(applications.c.id)
+                .where(
+                    applications.c.id.in_(
+                        sa.select(outbox.c.application_id).where(
+                            condition, outbox.c.application_id.is_not(None)
+                        )
+                    )
+                )
+                .order_by(applications.c.id)
+                .with_for_update(key_share=True)
+            )
             found = await self._dead_letter_rows(connection, condition, lock=True)
             chosen: list[tuple[sa.Row[Any], DeadLetter]] = []
             kept: list[tuple[DeadLetter, str]] = []
@@ -1051,12 +1075,30 @@ class Database:
         with_effects = outbox.outerjoin(
             applications, applications.c.id == outbox.c.application_id
         ).outerjoin(notifications, notifications.c.id == outbox.c.notification_id)
+        current_decision = (
+            sa.select(sa.func.max(decisions.c.sequence))
+            .where(
+                decisions.c.application_id == outbox.c.application_id,
+                decisions.c.superseded.is_(False),
+            )
+            .scalar_subquery()
+        )
+        newer_card_order = sa.exists(
+            sa.select(card_orders.c.id).where(
+                card_orders.c.application_id == outbox.c.application_id,
+                card_orders.c.created_at > outbox.c.created_at,
+            )
+        )
         statement = (
             sa.select(
                 outbox,
                 applications.c.number.label("application_number"),
                 applications.c.status.label("application_status"),
                 notifications.c.channel.label("notification_channel"),
+                notifications.c.kind.label("notification_kind"),
+                notifications.c.idempotency_key.label("notification_key"),
+                current_decision.label("current_decision"),
+                newer_card_order.label("newer_card_order"),
             )
             .select_from(with_effects)
             .where(condition)
@@ -1065,7 +1107,8 @@ class Database:
         if lock:  # PostgreSQL: the outbox rows only (not the nullable side of the joins)
             statement = statement.with_for_update(of=outbox)
         rows = (await connection.execute(statement)).all()
-        # when each died: its DEAD_LETTERED event (the outbox keeps no such time)
+        # when each died: its DEAD_LETTERED event (the outbox keeps no such time), found by
+        # the outboxId it names (or, written before events named it, inferred: see _dead_at)
         history = (
             await connection.execute(
                 sa.select(application_events)
@@ -1460,30 +1503,53 @@ def _delivery_kind(topic: str, notification_channel: str | None, payload: Any) -
     return DeliveryKind.OTHER
 
 
+def _dead_lettered_detail(item: OutboxItem, error: str) -> dict[str, Any]:
+    """The detail of a DEAD_LETTERED event: the item it is about (``outboxId``, as in
+    REQUEUED), and what it died of."""
+    return {"outboxId": item.id, "topic": item.topic, "attempts": item.attempts, "error": error}
+
+
 def _dead_at(item: sa.Row[Any], events: Sequence[sa.Row[Any]]) -> datetime | None:
-    """The time of the item's DEAD_LETTERED event: the last of its application's that matches
-    the item (topic, attempts, error) since it was created or last requeued. Events name no
-    outbox item, so two items of one application dead alike (its SMS and e-mail, in the same
-    round) may be given each other's time."""
+    """The time of the item's DEAD_LETTERED event since it was created or last requeued: the
+    event naming it (``outboxId``). Events written before they named their item (a database
+    that dead-lettered items before this version) are matched by topic, attempts and error
+    instead, never one naming another item; two items of one application that died alike
+    then may show each other's time, as before."""
     since: datetime = item.created_at
-    died: datetime | None = None
-    for event in events:
+    named: datetime | None = None
+    inferred: datetime | None = None
+    for event in events:  # in the order they were written
         detail = event.detail if isinstance(event.detail, Mapping) else {}
-        if event.kind == EventKind.REQUEUED.value and detail.get("outboxId") == item.id:
-            since, died = event.at, None
-        elif (
-            event.kind == EventKind.DEAD_LETTERED.value
-            and event.at >= since
-            and detail.get("topic") == item.topic
-            and detail.get("attempts") == item.attempts
-            and detail.get("error") == item.last_error
-        ):
-            died = event.at
-    return died
+        about = detail.get("outboxId")
+        if event.kind == EventKind.REQUEUED.value:
+            if about == item.id:
+                since, named, inferred = event.at, None, None
+        elif event.kind == EventKind.DEAD_LETTERED.value:
+            if about == item.id:
+                named = event.at
+            elif (
+                about is None
+                and event.at >= since
+                and detail.get("topic") == item.topic
+                and detail.get("attempts") == item.attempts
+                and detail.get("error") == item.last_error
+            ):
+                inferred = event.at
+    return named if named is not None else inferred
+
+
+# A decision notice's key names the decision it tells: ``msg:<application id>:decided-<n>:
+# <channel>``, n being the decision's sequence (resolvers/applications.py, _decision_messages).
+_DECISION_NOTICE = re.compile(r"msg:(?P<application>[^:]+):decided-(?P<sequence>[1-9][0-9]*):[^:]+")
 
 
 def _not_requeueable(item: sa.Row[Any], letter: DeadLetter) -> str | None:
-    """Why the item may not be requeued, or None."""
+    """Why the item may not be requeued, or None.
+
+    Only a DEAD item is requeued, and only if what it delivers is still true: a card order or
+    a card-ready notice only while the application is GRANTED; a decision notice only of the
+    application's current decision (not one a reassessment has superseded); a card-ready
+    notice only of the application's latest card order."""
     if item.status != OutboxStatus.DEAD.value:
         return f"it is {item.status}, not dead-lettered: only dead items are requeued"
     status = item.application_status
@@ -1492,6 +1558,45 @@ def _not_requeueable(item: sa.Row[Any], letter: DeadLetter) -> str | None:
         ApplicationStatus.GRANTED.value,
     ):
         return f"a card order of an application now {status}: cards are ordered for grants only"
+    if item.application_id is None:
+        return None
+    if item.notification_kind == NotificationKind.DECIDED.value:
+        return _outdated_decision_notice(item)
+    if item.notification_kind == NotificationKind.CARD_READY.value:
+        if status != ApplicationStatus.GRANTED.value:
+            return (
+                f"a card-ready notice of an application now {status}: it would send the family "
+                "for a card of a grant that is gone"
+            )
+        if item.newer_card_order:
+            return (
+                "a card-ready notice of a card order the application has since replaced: it "
+                "would send the family for an outdated card"
+            )
+    return None
+
+
+def _outdated_decision_notice(item: sa.Row[Any]) -> str | None:
+    """Why a DECIDED notice no longer tells the application's decision, or None."""
+    current = item.current_decision
+    if current is None:
+        return "a decision notice of an application that has no decision now"
+    told = _DECISION_NOTICE.fullmatch(item.notification_key or "")
+    if told is None or told["application"] != item.application_id:
+        if int(current) == 1:  # never reassessed: its one decision is the one it tells
+            return None
+        return (
+            f"a decision notice that does not say which decision it tells, of an application "
+            f"reassessed since (decision {current} now): it may tell an outdated decision"
+        )
+    sequence = int(told["sequence"])
+    if sequence < int(current):
+        return (
+            f"a notice of decision {sequence}, superseded by decision {current} (reassessed): "
+            "it would tell the family an outdated decision"
+        )
+    if sequence > int(current):
+        return f"a notice of decision {sequence}, which the application does not have"
     return None
 
 

@@ -8,8 +8,11 @@ An item is dead-lettered after ``VEMTAS_OUTBOX_MAX_ATTEMPTS`` failed deliveries,
 the bank or the messaging gateway refuses it or the worker cannot read it. ``dead`` lists them,
 the most recently dead first; ``requeue`` puts them back for the worker's next round (its own
 idempotency key goes with it, so nothing is delivered twice) and writes a REQUEUED event on the
-application. Only dead items are requeued: naming one that is unknown or not dead changes
-nothing. Configuration as the gateway's (``VEMTAS_DATABASE_URL``).
+application. Only dead items are requeued, and only while what they deliver is still true: not
+a card order (or card-ready notice) of an application no longer granted, nor a decision notice
+of a decision a reassessment has superseded. Naming one that is unknown, not dead or no longer
+true changes nothing; ``--all`` leaves those dead and reports them on standard error.
+Configuration as the gateway's (``VEMTAS_DATABASE_URL``).
 
 Exit status 0: done; 1: refused (nothing changed) or the database is unavailable; 2: bad usage.
 """

@@ -22,6 +22,14 @@ from tests.applications.conftest import Stack, Target, granted_family
 
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
 
+REASSESS = """
+mutation($id: ID!) {
+  reassessApplication(id: $id) {
+    application { decisionHistory { outcome } }
+    userErrors { field code message }
+  }
+}"""
+
 
 async def _granted(stack: Stack, n: int) -> tuple[str, dict[str, Any]]:
     token = stack.citizen(f"G{n:02d}A1XZ")
@@ -254,11 +262,106 @@ async def test_a_card_order_is_not_requeued_once_the_grant_is_gone(stack: Stack)
     status, out, err = await _requeue(stack, every=True)
     await stack.settle()
 
-    assert status == 0 and "requeued 4 item(s)" in out
-    assert card["id"] in err and "left dead: 1" in err
-    assert [d["id"] for d in await _dead(stack)] == [card["id"]]
+    # the registration notices go; the grant's notices are as untrue as its card now
+    assert status == 0 and "requeued 2 item(s)" in out
+    assert card["id"] in err and "left dead: 3" in err
+    left = await _dead(stack)
+    assert card["id"] in {d["id"] for d in left}
+    assert sorted(d["kind"] for d in left) == ["card_order", "email", "sms"]
     assert await stack.orders() == []
-    assert len(await _keys(stack)) == 4
+    sent = await _keys(stack)
+    assert len(sent) == 2 and all(":registered:" in key for key in sent)
+
+
+async def _reassess(stack: Stack, application: dict[str, Any], district: str) -> dict[str, Any]:
+    """``reassessApplication`` as a caseworker of the family's district; the application."""
+    caseworker = stack.token("caseworker", sub=f"cw-{district}", districts=[district])
+    body = await stack.query(REASSESS, caseworker, {"id": application["id"]})
+    assert "errors" not in body, body
+    payload: dict[str, Any] = body["data"]["reassessApplication"]
+    assert payload["userErrors"] == []
+    reassessed: dict[str, Any] = payload["application"]
+    return reassessed
+
+
+def _named(err: str, why: str) -> set[str]:
+    """The outbox ids that the command's standard error gives ``why`` for."""
+    return {line.split()[0].rstrip(":") for line in err.splitlines() if why in line}
+
+
+async def test_a_decision_notice_is_not_requeued_once_a_reassessment_has_superseded_it(
+    stack: Stack,
+) -> None:
+    await stack.fault("messaging", "down")
+    token, application = await _granted(stack, 31)  # Nəsimi
+    await stack.settle()
+    dead = await _dead(stack)
+    assert len(dead) == 6  # registered, decided, card ready: SMS and e-mail each
+    await _agency_back(stack, "messaging")
+    reassessed = await _reassess(stack, application, "Nəsimi")  # the same facts: granted again
+    assert [d["outcome"] for d in reassessed["decisionHistory"]] == ["GRANTED", "GRANTED"]
+    await stack.settle()
+    told = await _keys(stack)
+    assert sorted(told) == [f"msg:{application['id']}:decided-2:{c}" for c in ("email", "sms")]
+
+    # named: all or none; the first decision's notices are refused, nothing changes
+    before = await _snapshot(stack, application["id"])
+    status, out, err = await _requeue(stack, *(d["id"] for d in dead))
+    assert status == 1 and out == "" and "nothing requeued" in err
+    outdated = _named(err, "a notice of decision 1, superseded by decision 2 (reassessed)")
+    assert len(outdated) == 2 and outdated < {d["id"] for d in dead}
+    assert await _snapshot(stack, application["id"]) == before
+
+    # all: the rest goes, the outdated ones stay dead and are reported
+    status, out, err = await _requeue(stack, every=True)
+    assert status == 0 and "requeued 4 item(s)" in out
+    assert "left dead: 2 item(s)" in err and _named(err, "superseded by decision 2") == outdated
+    await stack.settle()
+
+    assert {d["id"] for d in await _dead(stack)} == outdated
+    sent = await _keys(stack)
+    assert len(sent) == len(set(sent)) == 6 and not any(":decided-1:" in key for key in sent)
+    notices = await stack.database.notifications(application["id"])
+    assert {n.idempotency_key for n in notices if n.status.value == "DEAD"} == {
+        f"msg:{application['id']}:decided-1:{c}" for c in ("sms", "email")
+    }
+    seen = await stack.application(token, application["id"])
+    requeued = [e["detail"]["outboxId"] for e in seen["events"] if e["kind"] == "REQUEUED"]
+    assert len(requeued) == 4 and not outdated & set(requeued)
+    status, _, err = await _requeue(stack, *outdated)  # still refused, one by one
+    assert status == 1 and _named(err, "superseded by decision 2") == outdated
+
+
+async def test_a_card_ready_notice_is_not_requeued_once_the_grant_is_gone(stack: Stack) -> None:
+    await stack.fault("messaging", "down")
+    _, application = await _granted(stack, 32)
+    await stack.settle()
+    assert len(await stack.orders()) == 1  # the bank made the card; the notices died
+    await _agency_back(stack, "messaging")
+    row = await stack.database.get_application(application["id"])
+    assert row is not None
+    await stack.database.record_decision(  # reassessed: refused now
+        row.id,
+        NewDecision(Outcome.REFUSED, None, None, None, {}, "test", datetime.now(UTC)),
+        [],
+        row.version,
+        reassessment=True,
+    )
+
+    status, out, err = await _requeue(stack, every=True)
+    await stack.settle()
+
+    assert status == 0 and "requeued 2 item(s)" in out and "left dead: 4 item(s)" in err
+    assert len(_named(err, "a card-ready notice of an application now REFUSED")) == 2
+    assert len(_named(err, "a notice of decision 1, superseded by decision 2")) == 2
+    sent = await _keys(stack)
+    assert len(sent) == 2 and all(":registered:" in key for key in sent)
+    notices = await stack.database.notifications(application["id"])
+    assert {(n.kind.value, n.status.value) for n in notices} == {
+        ("REGISTERED", "SENT"),
+        ("DECIDED", "DEAD"),
+        ("CARD_READY", "DEAD"),
+    }
 
 
 # --- the command as the operator runs it ----------------------------------------------------

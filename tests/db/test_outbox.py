@@ -7,21 +7,29 @@ import asyncio
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from adapters.db import (
     CardOrdered,
     CardOrderStatus,
+    DeliveryKind,
     EventKind,
+    MessageChannel,
     MessageSent,
+    NewNotification,
     NotificationKind,
     NotificationStatus,
+    OutboxMessage,
     OutboxStatus,
     OutboxTopic,
+    RequeueRefused,
     backoff,
 )
-from adapters.db.tables import application_events, outbox
+from adapters.db.engine import create_engine
+from adapters.db.tables import application_events, decisions, outbox
 
 LEASE = 30.0
+DOWN = "messaging: AGENCY_UNAVAILABLE"
 
 
 async def _granted(db, make, key="k-1"):
@@ -153,6 +161,7 @@ async def test_failures_are_retried_after_backoff_then_dead_lettered_without_blo
     events = await db.events(bad.id)
     assert [e.kind for e in events][-2:] == [EventKind.DELIVERY_FAILED, EventKind.DEAD_LETTERED]
     assert events[-1].detail == {
+        "outboxId": item.id,
         "topic": "message.send",
         "attempts": 2,
         "error": "gateway answered 503",
@@ -194,8 +203,6 @@ async def test_an_error_message_is_cut_to_its_column(db, make, rows):
 
 
 def sa_length(column):
-    import sqlalchemy as sa
-
     return sa.func.length(column)
 
 
@@ -244,3 +251,215 @@ async def test_a_message_enqueued_twice_is_kept_once(db, make, rows):
     assert await rows(db, outbox) == 1
     order = await db.card_order(application.id)
     assert order is not None and order.status is CardOrderStatus.PENDING
+
+
+# --- dead letters: when each died, and what may be requeued ---------------------------------
+
+
+def _decision_notice(application_id, channel, sequence=1):
+    """A decision notice keyed as the gateway keys it: msg:<id>:decided-<n>:<channel>."""
+    key = f"msg:{application_id}:decided-{sequence}:{channel.value.lower()}"
+    to = "+994501234567" if channel is MessageChannel.SMS else "family@example.az"
+    return OutboxMessage(
+        topic=OutboxTopic.MESSAGE_SEND,
+        payload={"channel": channel.value, "to": to, "text": "Qərar"},
+        dedupe_key=key,
+        notification=NewNotification(
+            channel, NotificationKind.DECIDED, to, "az", "Qərar", idempotency_key=key
+        ),
+    )
+
+
+async def _claimed_by_key(db, make):
+    return {item.dedupe_key: item for item in await db.claim_outbox(make.clock.now, 10, LEASE)}
+
+
+async def test_an_sms_and_an_email_that_died_alike_each_show_when_they_died(db, make):
+    application = (await db.register_application(make.application(notices=0))).application
+    notices = [_decision_notice(application.id, c) for c in MessageChannel]
+    await db.record_decision(application.id, make.grant(), notices, application.version)
+    claimed = await _claimed_by_key(db, make)
+    sms, email = (claimed[n.dedupe_key] for n in notices)
+    assert sms.notification_id and email.notification_id
+
+    sms_died = make.clock.now
+    await db.fail_outbox(sms.id, DOWN, sms_died, max_attempts=1)
+    email_died = make.clock.advance(600)  # the same error, the same attempts, ten minutes on
+    await db.fail_outbox(email.id, DOWN, email_died, max_attempts=1)
+
+    letters = await db.dead_letters()
+    assert [(d.id, d.kind, d.dead_at) for d in letters] == [  # the most recently dead first
+        (email.id, DeliveryKind.EMAIL, email_died),
+        (sms.id, DeliveryKind.SMS, sms_died),
+    ]
+    dead_lettered = [e for e in await db.events(application.id) if e.kind.value == "DEAD_LETTERED"]
+    assert [e.detail["outboxId"] for e in dead_lettered] == [sms.id, email.id]
+
+    # requeued, and dead again later: the new time, the twin's unchanged
+    await db.requeue_dead_letters([sms.id])
+    sms_died_again = make.clock.advance(600)
+    [again] = await db.claim_outbox(sms_died_again, 10, LEASE)
+    await db.fail_outbox(again.id, DOWN, sms_died_again, max_attempts=1)
+    assert [(d.id, d.dead_at) for d in await db.dead_letters()] == [
+        (sms.id, sms_died_again),
+        (email.id, email_died),
+    ]
+
+
+async def test_an_item_its_worker_died_delivering_is_dead_lettered_by_name(db, make):
+    application = (await db.register_application(make.application(notices=1))).application
+    [item] = await db.claim_outbox(make.clock.now, 10, LEASE)
+    # the worker is killed at every attempt; the next claim after the lease gives up on it
+    died = make.clock.advance(LEASE)
+
+    assert await db.claim_outbox(died, 10, LEASE, max_attempts=1) == []
+
+    [event] = [e for e in await db.events(application.id) if e.kind is EventKind.DEAD_LETTERED]
+    assert event.detail == {
+        "outboxId": item.id,
+        "topic": "message.send",
+        "attempts": 1,
+        "error": "the worker stopped while delivering it, at every attempt",
+    }
+    [letter] = await db.dead_letters()
+    assert (letter.id, letter.dead_at) == (item.id, died)
+
+
+async def test_an_item_dead_lettered_before_events_named_it_still_shows_when_it_died(db, make):
+    application = (await db.register_application(make.application(notices=1))).application
+    [item] = await db.claim_outbox(make.clock.now, 10, LEASE)
+    died = make.clock.advance(60)
+    await db.fail_outbox(item.id, DOWN, died, max_attempts=1)
+    make.clock.advance(60)
+    # as an earlier version wrote it: no outboxId
+    async with db.engine.begin() as connection:
+        await connection.execute(
+            sa.update(application_events)
+            .where(application_events.c.kind == EventKind.DEAD_LETTERED.value)
+            .values(detail={"topic": "message.send", "attempts": 1, "error": DOWN})
+        )
+
+    [letter] = await db.dead_letters()
+
+    assert (letter.id, letter.dead_at) == (item.id, died)
+    [event] = [e for e in await db.events(application.id) if e.kind is EventKind.DEAD_LETTERED]
+    assert "outboxId" not in event.detail  # the fallback, not the name, found it
+
+
+async def test_a_card_ready_notice_of_a_card_order_since_replaced_is_not_requeued(db, make):
+    application = await _granted(db, make)
+    claimed = await _claimed_by_key(db, make)
+    answer = CardOrdered("ORD-1", "AZ21NABZ00000000137010001944", "Bakı", date(2026, 3, 9))
+    pickup_notice = make.notice("k-1:card", NotificationKind.CARD_READY)
+    await db.complete_outbox(claimed["card:k-1"].id, answer, follow_up=[pickup_notice])
+    [pickup] = await db.claim_outbox(make.clock.now, 10, LEASE)
+    await db.fail_outbox(pickup.id, DOWN, make.clock.now, max_attempts=1)
+    make.clock.advance(60)
+    row = await db.get_application(application.id)
+    # a reassessment that grants again, with a card order of its own
+    await db.record_decision(
+        application.id, make.grant(), [make.card_order("k-2")], row.version, reassessment=True
+    )
+
+    with pytest.raises(RequeueRefused) as refused:
+        await db.requeue_dead_letters([pickup.id])
+    done = await db.requeue_dead_letters()
+
+    assert (
+        "a card-ready notice of a card order the application has since replaced"
+        in (refused.value.refused[pickup.id])
+    )
+    assert done.requeued == ()
+    assert [(letter.id, "replaced" in why) for letter, why in done.kept] == [(pickup.id, True)]
+    [notice] = [n for n in await db.notifications(application.id) if n.kind.value == "CARD_READY"]
+    assert notice.status is NotificationStatus.DEAD
+
+
+async def test_a_decision_notice_that_names_no_decision_is_requeued_only_before_a_reassessment(
+    db, make
+):
+    application = await _granted(db, make)  # its decision notice is keyed "sms:k-1:decided"
+    notice = (await _claimed_by_key(db, make))["sms:k-1:decided"]
+    await db.fail_outbox(notice.id, DOWN, make.clock.now, max_attempts=1)
+    # one decision: the notice can only be of it
+    assert [d.id for d in (await db.requeue_dead_letters([notice.id])).requeued] == [notice.id]
+    [again] = await db.claim_outbox(make.clock.now, 10, LEASE)
+    await db.fail_outbox(again.id, DOWN, make.clock.now, max_attempts=1)
+    row = await db.get_application(application.id)
+    await db.record_decision(application.id, make.refusal(), [], row.version, reassessment=True)
+
+    with pytest.raises(RequeueRefused) as refused:
+        await db.requeue_dead_letters([notice.id])
+
+    assert "does not say which decision it tells" in refused.value.refused[notice.id]
+    assert [letter.id for letter in await db.dead_letters()] == [notice.id]
+
+
+async def _until(condition, what):
+    """Poll ``condition`` (bounded: about ten seconds) until it holds."""
+    for _ in range(1000):
+        if await condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"never {what}")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("target", ["postgres"], indirect=True)
+async def test_a_requeue_during_a_reassessment_waits_for_it_and_keeps_the_old_notice_dead(
+    db, make, target
+):
+    application = (await db.register_application(make.application(notices=0))).application
+    notice = _decision_notice(application.id, MessageChannel.SMS)
+    granted = await db.record_decision(application.id, make.grant(), [notice], application.version)
+    [item] = await db.claim_outbox(make.clock.now, 10, LEASE)
+    await db.fail_outbox(item.id, DOWN, make.clock.now, max_attempts=1)
+    side = create_engine(target.url, schema=target.schema)
+    try:
+        async with side.connect() as holder, side.connect() as watcher:
+            # hold the first decision, so that the reassessment stops after it has taken the
+            # application row and before it supersedes that decision
+            holding = await holder.scalar(sa.text("SELECT pg_backend_pid()"))
+            await holder.execute(
+                sa.select(decisions.c.id)
+                .where(decisions.c.application_id == application.id)
+                .with_for_update()
+            )
+
+            async def blocked_pid(pid):
+                """The backend waiting for ``pid``'s locks, if any."""
+                waiting = await watcher.scalar(
+                    sa.text(
+                        "SELECT min(pid) FROM pg_stat_activity "
+                        "WHERE :pid = ANY(pg_blocking_pids(pid))"
+                    ),
+                    {"pid": pid},
+                )
+                await watcher.commit()  # pg_stat_activity is read once per transaction
+                return waiting
+
+            async def blocked_by(pid):
+                return await blocked_pid(pid) is not None
+
+            reassessing = asyncio.create_task(
+                db.record_decision(
+                    application.id, make.refusal(), [], granted.version, reassessment=True
+                )
+            )
+            await _until(lambda: blocked_by(holding), "the reassessment waited")
+            reassessment = await blocked_pid(holding)
+            requeueing = asyncio.create_task(db.requeue_dead_letters())
+
+            async def waiting_or_done():
+                return requeueing.done() or await blocked_by(reassessment)
+
+            await _until(waiting_or_done, "the requeue waited or finished")
+            await holder.rollback()  # the reassessment goes on, and commits
+            await reassessing
+            done = await requeueing
+    finally:
+        await side.dispose()
+
+    assert done.requeued == ()
+    [(kept, why)] = done.kept
+    assert kept.id == item.id and "superseded by decision 2" in why
