@@ -16,10 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -36,6 +33,7 @@ import sqlalchemy as sa
 from adapters.db.engine import create_engine
 from adapters.db.tables import applications, outbox
 from assessment.dates import age_on
+from bench.processes import clean_env, descendants, free_port, process_cpu_seconds, start, vemtas
 from gateway.settings import AGENCY_KEYS
 from mocks.generate import generate_world
 from mocks.identity import issue_token
@@ -55,12 +53,6 @@ SUBMIT = """
 mutation($input: SubmitApplicationInput!) {
   submitApplication(input: $input) { application { id status } userErrors { code } }
 }"""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _representative(members: tuple[Member, ...]) -> Member | None:
@@ -133,24 +125,6 @@ class Result:
     cpu_ms: dict[str, float]  # per application: gateway, worker, mocks, clients
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU time of process ``pid`` so far (Linux); 0 once it is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _tree(pid: int) -> list[int]:
-    """``pid`` and its descendants (uvicorn's supervisor and its worker processes)."""
-    found = [pid]
-    for task in Path(f"/proc/{pid}/task").glob("*/children"):
-        for child in task.read_text().split():
-            found += _tree(int(child))
-    return found
-
-
 def _postgres_server() -> list[int]:
     """The PostgreSQL server's processes on this machine (its CPU is part of the bill)."""
     found = []
@@ -174,11 +148,11 @@ class _Meter:
 
     def _read(self) -> dict[str, dict[int, float]]:
         found = {
-            name: {pid: _cpu_seconds(pid) for pid in _tree(root)}
+            name: {pid: process_cpu_seconds(pid) for pid in (root, *descendants(root))}
             for name, root in self.roots.items()
         }
         found["clients"] = {os.getpid(): time.process_time()}
-        found["postgres"] = {pid: _cpu_seconds(pid) for pid in _postgres_server()}
+        found["postgres"] = {pid: process_cpu_seconds(pid) for pid in _postgres_server()}
         return found
 
     def start(self) -> None:
@@ -210,7 +184,7 @@ async def _pending(url: str) -> tuple[int, int]:
 
 
 def _environment(database_url: str, mocks: str, var_dir: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VEMTAS_")}
+    env = clean_env()
     env.update({f"VEMTAS_AGENCY_{key.upper()}_URL": f"{mocks}/{key}" for key in AGENCY_KEYS})
     env.update(
         VEMTAS_DATABASE_URL=database_url,
@@ -224,22 +198,6 @@ def _environment(database_url: str, mocks: str, var_dir: str) -> dict[str, str]:
     return env
 
 
-def _vemtas(*arguments: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    vemtas = str(Path(sys.executable).with_name("vemtas"))
-    return subprocess.Popen(
-        [vemtas, *arguments], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 @asynccontextmanager
 async def _deployed(
     database_url: str, mocks: str, gateways: int
@@ -247,20 +205,21 @@ async def _deployed(
     """The gateway (``gateways`` processes) and the worker, started over ``database_url``:
     (the gateway's URL, the process tree roots to meter)."""
     with tempfile.TemporaryDirectory(prefix="vemtas-bench-") as var_dir:
+        workdir = Path(var_dir)
         env = _environment(database_url, mocks, var_dir)
-        port = _free_port()
-        serve = ["serve", "--port", str(port), "--workers", str(gateways)]
-        gateway = _vemtas(*serve, env=env)
+        port = free_port()
+        serve = [*vemtas(), "serve", "--port", str(port), "--workers", str(gateways)]
+        gateway = start("gateway", serve, env, workdir)
         try:
             base = f"http://127.0.0.1:{port}"
             await _ready(f"{base}/readyz")  # migrated by now (dev profile)
-            worker = _vemtas("worker", env=env)
+            worker = start("worker", [*vemtas(), "worker"], env, workdir)
             try:
-                yield base, {"gateway": gateway.pid, "worker": worker.pid}
+                yield base, {"gateway": gateway.popen.pid, "worker": worker.popen.pid}
             finally:
-                _stop(worker)
+                worker.stop()
         finally:
-            _stop(gateway)
+            gateway.stop()
 
 
 async def _run(
@@ -356,9 +315,13 @@ async def _postgres_database(name: str, *, drop: bool = False) -> str | None:
 async def _bench() -> list[Result | str]:
     world = generate_world(HOUSEHOLDS, SEED)
     inputs = _inputs(world, len(SHAPES) * SUBMISSIONS)
-    port = _free_port()
+    port = free_port()
     mocks = f"http://127.0.0.1:{port}"
-    process = _start_mocks(port)
+    logs = tempfile.TemporaryDirectory(prefix="vemtas-bench-mocks-")
+    serve = [*vemtas(), "mocks", "serve", "--port", str(port)]
+    serve += ["--households", str(HOUSEHOLDS), "--seed", str(SEED)]
+    process = start("mocks", serve, clean_env(), Path(logs.name))
+    pid = process.popen.pid
     results: list[Result | str] = []
     try:
         await _ready(f"{mocks}/_admin/world")
@@ -367,7 +330,7 @@ async def _bench() -> list[Result | str]:
             if database == "SQLite":
                 with tempfile.TemporaryDirectory() as folder:
                     url = f"sqlite+aiosqlite:///{folder}/bench.db"
-                    results.append(await _run(database, url, gateways, (mocks, process.pid), batch))
+                    results.append(await _run(database, url, gateways, (mocks, pid), batch))
                 continue
             name = f"vemtas_bench_{uuid.uuid4().hex[:12]}"
             url_or_none = await _postgres_database(name)
@@ -375,21 +338,13 @@ async def _bench() -> list[Result | str]:
                 results.append("PostgreSQL: not reachable (set VEMTAS_BENCH_POSTGRES_URL)")
                 continue
             try:
-                results.append(
-                    await _run(database, url_or_none, gateways, (mocks, process.pid), batch)
-                )
+                results.append(await _run(database, url_or_none, gateways, (mocks, pid), batch))
             finally:
                 await _postgres_database(name, drop=True)
     finally:
-        _stop(process)
+        process.stop()
+        logs.cleanup()
     return results
-
-
-def _start_mocks(port: int) -> subprocess.Popen[bytes]:
-    """``vemtas mocks serve`` over the same generated world, in a process of its own."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VEMTAS_")}
-    arguments = ["mocks", "serve", "--port", str(port)]
-    return _vemtas(*arguments, "--households", str(HOUSEHOLDS), "--seed", str(SEED), env=env)
 
 
 def main() -> list[str]:

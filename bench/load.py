@@ -36,23 +36,29 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ctypes
 import os
 import random
-import signal
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import aiohttp
 
+from bench.processes import (
+    Process,
+    clean_env,
+    cpu_seconds,
+    free_port,
+    machine_busy_seconds,
+    start,
+    tree_rss,
+    vemtas,
+)
 from gateway.settings import AGENCY_KEYS
 from mocks.generate import DEFAULT_AS_OF, generate_household
 from mocks.identity import issue_token
@@ -73,7 +79,6 @@ FRESH_POOL = 6_000
 WORLD_TIMEOUT = 300.0
 MOCKS_READY_TIMEOUT = 180.0
 GATEWAY_READY_TIMEOUT = 60.0
-STOP_GRACE = 5.0
 
 HOUSEHOLD_QUERY = """query($fin: FIN!) { household(fin: $fin) { id
   members { person { fin firstName lastName } relation }
@@ -121,87 +126,14 @@ class LoadResult:
     repeat_requests: int
 
 
-# --- processes --------------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _vemtas() -> list[str]:
-    return [sys.executable, "-m", "gateway.cli"]
-
-
-def _clean_env() -> dict[str, str]:
-    """The parent's environment without any VEMTAS_* setting, so that a run is hermetic."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("VEMTAS_")}
-
-
-@dataclass
-class _Process:
-    name: str
-    popen: subprocess.Popen[bytes]
-    log_path: Path
-    log: IO[bytes]
-
-    def tail(self, lines: int = 15) -> str:
-        self.log.flush()
-        text = self.log_path.read_text(encoding="utf-8", errors="replace")
-        return "\n".join(text.splitlines()[-lines:])
-
-    def stop(self) -> None:
-        """SIGTERM to the whole process group, SIGKILL if it is not gone within the grace."""
-        if self.popen.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.popen.pid, signal.SIGTERM)
-            try:
-                self.popen.wait(STOP_GRACE)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(self.popen.pid, signal.SIGKILL)
-                self.popen.wait(STOP_GRACE)
-        # children that outlived a leader which exited on its own
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.popen.pid, signal.SIGKILL)
-        self.log.close()
-
-
-def _die_with_parent() -> Callable[[], None]:
-    """What the child runs before exec: ask to be killed if this benchmark dies without cleaning
-    up (``PR_SET_PDEATHSIG``; Linux, as is ``/proc`` which the benchmark reads anyway). The C
-    library is looked up here, in the parent, so the child only makes the call."""
-    prctl = ctypes.CDLL(None, use_errno=True).prctl
-    pr_set_pdeathsig = 1
-
-    def child() -> None:
-        prctl(pr_set_pdeathsig, signal.SIGKILL)
-
-    return child
-
-
-def _start(name: str, argv: list[str], env: Mapping[str, str], workdir: Path) -> _Process:
-    log_path = workdir / f"{name}.log"
-    log = log_path.open("wb")
-    popen = subprocess.Popen(
-        argv,
-        env=dict(env),
-        cwd=workdir,
-        stdin=subprocess.DEVNULL,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group: stop() reaches its children too
-        preexec_fn=_die_with_parent(),  # processes start before any thread does
-    )
-    return _Process(name, popen, log_path, log)
+# --- processes ---------------------------------------------------------------------------------
 
 
 def _generate_world(households: int, seed: int, target: Path, workdir: Path) -> None:
-    process = _start(
+    process = start(
         "world",
         [
-            *_vemtas(),
+            *vemtas(),
             "world",
             "generate",
             "--households",
@@ -211,7 +143,7 @@ def _generate_world(households: int, seed: int, target: Path, workdir: Path) -> 
             "-o",
             str(target),
         ],
-        _clean_env(),
+        clean_env(),
         workdir,
     )
     try:
@@ -225,7 +157,7 @@ def _generate_world(households: int, seed: int, target: Path, workdir: Path) -> 
 
 
 def _gateway_env(mocks_base: str, workdir: Path) -> dict[str, str]:
-    env = _clean_env()
+    env = clean_env()
     for key in AGENCY_KEYS:
         env[f"VEMTAS_AGENCY_{key.upper()}_URL"] = f"{mocks_base}/{key}"
     env |= {
@@ -240,7 +172,7 @@ def _gateway_env(mocks_base: str, workdir: Path) -> dict[str, str]:
 
 
 async def _wait_ready(
-    session: aiohttp.ClientSession, url: str, process: _Process, within: float
+    session: aiohttp.ClientSession, url: str, process: Process, within: float
 ) -> None:
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
@@ -254,69 +186,6 @@ async def _wait_ready(
                     return
         await asyncio.sleep(0.25)
     raise RuntimeError(f"{process.name} not ready after {within:.0f} s:\n{process.tail()}")
-
-
-# --- resident memory --------------------------------------------------------------------------
-
-
-def _vm_rss(pid: int) -> int:
-    """VmRSS of one process in bytes (0 when it is gone or has no memory of its own)."""
-    try:
-        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) * 1024
-    except (FileNotFoundError, ProcessLookupError):
-        pass
-    return 0
-
-
-def _descendants(root: int) -> list[int]:
-    parents: dict[int, list[int]] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat", encoding="ascii", errors="replace") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        parents.setdefault(ppid, []).append(int(entry.name))
-    found, todo = [], [root]
-    while todo:
-        for child in parents.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
-def cpu_seconds(pid: int, *, children: bool = True) -> float:
-    """User plus system CPU time of ``pid`` (and, with ``children``, of the processes it started
-    that still run), in seconds."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for one in (pid, *(_descendants(pid) if children else ())):
-        try:
-            with open(f"/proc/{one}/stat", encoding="ascii", errors="replace") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
-    return total
-
-
-def machine_busy_seconds() -> float:
-    """CPU seconds all processes on the machine have spent busy since boot (``/proc/stat``)."""
-    with open("/proc/stat", encoding="ascii") as f:
-        ticks = [int(x) for x in f.readline().split()[1:]]
-    idle = ticks[3] + ticks[4]  # idle, iowait
-    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
-
-
-def tree_rss(pid: int) -> int:
-    """Resident memory of ``pid`` and every process it started, in bytes."""
-    return _vm_rss(pid) + sum(_vm_rss(child) for child in _descendants(pid))
 
 
 async def _sample_rss(pid: int, samples: list[int], stop: asyncio.Event) -> None:
@@ -478,7 +347,7 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 async def _drive(
-    plan: LoadPlan, gateway: _Process, mocks: _Process, gw: str, mocks_base: str, mix: FamilyMix
+    plan: LoadPlan, gateway: Process, mocks: Process, gw: str, mocks_base: str, mix: FamilyMix
 ) -> LoadResult:
     token = issue_token(issuer=f"{mocks_base}/identity", role="auditor", sub="load-bench", ttl=3600)
     connector = aiohttp.TCPConnector(limit=MAX_IN_FLIGHT, force_close=False)
@@ -553,20 +422,20 @@ def run(plan: LoadPlan) -> LoadResult:
         (workdir / "var").mkdir()
         world = workdir / "world.json"
         _generate_world(plan.households, plan.seed, world, workdir)
-        mocks_port, gateway_port = _free_port(), _free_port()
+        mocks_port, gateway_port = free_port(), free_port()
         mocks_base = f"http://127.0.0.1:{mocks_port}"
         gw = f"http://127.0.0.1:{gateway_port}"
         env = _gateway_env(mocks_base, workdir)
-        started: list[_Process] = []
+        started: list[Process] = []
         try:
-            mocks = _start(
+            mocks = start(
                 "mocks",
-                [*_vemtas(), "mocks", "serve", "--world", str(world), "--port", str(mocks_port)],
-                _clean_env(),
+                [*vemtas(), "mocks", "serve", "--world", str(world), "--port", str(mocks_port)],
+                clean_env(),
                 workdir,
             )
             started.append(mocks)
-            upgrade = _start("db-upgrade", [*_vemtas(), "db", "upgrade"], env, workdir)
+            upgrade = start("db-upgrade", [*vemtas(), "db", "upgrade"], env, workdir)
             started.append(upgrade)
             try:
                 code = upgrade.popen.wait(GATEWAY_READY_TIMEOUT)
@@ -574,8 +443,8 @@ def run(plan: LoadPlan) -> LoadResult:
                 raise RuntimeError("vemtas db upgrade did not finish") from None
             if code != 0:
                 raise RuntimeError(f"vemtas db upgrade failed ({code}):\n{upgrade.tail()}")
-            gateway = _start(
-                "gateway", [*_vemtas(), "serve", "--port", str(gateway_port)], env, workdir
+            gateway = start(
+                "gateway", [*vemtas(), "serve", "--port", str(gateway_port)], env, workdir
             )
             started.append(gateway)
             # while the mocks load the world: the families to ask for

@@ -7,7 +7,8 @@ import os
 
 import pytest
 
-from bench.load import FamilyMix, LoadPlan, _descendants, report, run
+from bench.load import FamilyMix, LoadPlan, report, run
+from bench.processes import descendants
 from mocks.generate import generate_world
 
 
@@ -50,4 +51,4 @@ def test_a_tiny_run_reports_both_bars_without_errors_and_stops_every_process() -
     assert "| p99 ÷ p50 latency at half the maximum rate" in table
     assert "| gateway resident memory under that load, 150-family world" in table
     assert "errors: none" in table
-    assert _descendants(os.getpid()) == []  # mocks, gateway and migrations all stopped
+    assert descendants(os.getpid()) == []  # mocks, gateway and migrations all stopped
