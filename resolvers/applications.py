@@ -94,6 +94,7 @@ from resolvers.context import RequestContext
 from resolvers.errors import ApiError, BadUserInput, Forbidden, NotFound
 from resolvers.facts import family_facts, member_counting
 from resolvers.principal import Principal, Role
+from resolvers.staleness import StaleAnswers, require_fresh_answers
 
 log = logging.getLogger(__name__)
 
@@ -485,14 +486,12 @@ async def _decide(
             return await _awaiting(ctx, row, missing, reassessment)
     facts = replace(facts, declared_members=tuple(application.member_fins))
     facts = await _with_own_grants(db, facts, application, family)
-    result = assess(facts, application.registered_on, now)
-    if stale.stale:
-        # a decision never rests on an answer the cache kept past its time because the agency
-        # failed: such an answer counts as missing until the agency answers again
-        missing = [
-            MissingItem(agency, f"{agency}.{operation}", None)
-            for agency, operation in sorted(stale.operations)
-        ]
+    # a decision never rests on an answer the cache kept past its time because the agency
+    # failed: such an answer counts as missing until the agency answers again (the rule the
+    # eligibility dry run applies too)
+    result = require_fresh_answers(assess(facts, application.registered_on, now), stale.operations)
+    if isinstance(result, StaleAnswers):
+        missing = [MissingItem(m.agency, m.input, m.fin) for m in result.missing]
         return await _awaiting(ctx, row, missing, reassessment)
     if isinstance(result, InsufficientData):
         missing = [
