@@ -4,6 +4,9 @@ Each agency is mounted at ``/<key>`` as docs/agency-protocols.md says; the ident
 ``/identity``; in development mode the test controls at ``/_admin`` (``mocks/admin.py``). All
 agencies answer from one world held in ``app.state.mock.holder`` so that the test controls can
 replace it while the server runs.
+
+The app is a :class:`mocks.http.MockApp`: requests for the agencies' fixed paths go straight to
+their endpoints (``mocks/http.py``); everything else is routed by Starlette.
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ import importlib.util
 from collections.abc import Sequence
 from types import ModuleType
 
-from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -39,6 +41,7 @@ from mocks.agencies import (
 )
 from mocks.agencies.base import AGENCY_KEYS, MockState
 from mocks.agencies.rest import json_response
+from mocks.http import MockApp
 from mocks.world import World
 
 #: The agency modules in catalog order; each has ``KEY`` and ``routes(state)``.
@@ -85,7 +88,7 @@ def _identity_routes(base_url: str, dev: bool) -> list[BaseRoute]:
 
 def create_mock_app(
     world: World, *, dev: bool = True, base_url: str = "http://127.0.0.1:8100"
-) -> Starlette:
+) -> MockApp:
     """The mock server: every agency of the catalog over ``world``.
 
     ``base_url`` is where the server is reachable (SOAP WSDLs point their address there, and the
@@ -103,6 +106,6 @@ def create_mock_app(
         routes.extend(bank.admin_routes(state))
         routes.extend(messaging.admin_routes(state))
         routes.extend(admin_routes(state))
-    app = Starlette(routes=routes, exception_handlers={HTTPException: _http_error})
+    app = MockApp(routes, exception_handlers={HTTPException: _http_error})
     app.state.mock = state
     return app

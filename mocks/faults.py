@@ -129,6 +129,11 @@ class FaultBoard:
     def reset(self) -> None:
         self._settings.clear()
 
+    def healthy(self, agency: str) -> bool:
+        """Whether ``agency`` answers normally at once (then :meth:`before_answer` would return
+        ``ANSWER`` without waiting, and need not be awaited)."""
+        return agency not in self._settings
+
     def snapshot(self) -> Mapping[str, FaultSetting]:
         return dict(self._settings)
 

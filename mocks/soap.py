@@ -3,8 +3,8 @@ conscription, justice).
 
 Each agency has a vendored contract in ``mocks/wsdl/<key>.wsdl`` and ``<key>.xsd`` (document/
 literal, one portType, the X-Road header block declared inline in the WSDL). :func:`soap_route`
-turns a :class:`SoapContract` and pure handlers ``(payload element, World) -> record elements``
-into one endpoint at the agency's base URL that:
+turns a :class:`SoapContract` and pure handlers ``(payload element, World) -> records`` (each
+record XML text from :func:`record`) into one endpoint at the agency's base URL that:
 
 - serves the WSDL at ``GET <base>?wsdl`` (its address and schema location pointed at this
   server) and the XSD at ``GET <base>?xsd``;
@@ -16,6 +16,10 @@ into one endpoint at the agency's base URL that:
   strings name the problem, never repeat the values sent and never show internals;
 - echoes the whole X-Road header block in answers, as X-Road services do.
 
+Answers are written as text, byte for byte what lxml serializes for the same tree (records as
+``<tns:…>`` elements; the echoed header as lxml's copy of the request's elements, copied by lxml
+when an element is not simple); the parser is one per thread.
+
 Calls are counted (operation = the body element's local name, ``unknown`` when the body cannot
 be read) before the agency's fault setting is applied (``mocks/faults.py``).
 """
@@ -26,12 +30,12 @@ import copy
 import functools
 import logging
 import re
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
-from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from lxml import etree
 from starlette.requests import Request
@@ -39,8 +43,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from mocks.agencies.base import MockState, XRoadIds
-from mocks.agencies.rest import read_body, wait_for_disconnect
 from mocks.faults import Outcome, broken
+from mocks.http import Endpoint, Incoming, Reply
 from mocks.world import World
 
 log = logging.getLogger(__name__)
@@ -58,8 +62,31 @@ HEADER_ELEMENTS = ("client", "service", "id", "userId", "issue", "protocolVersio
 #: Requests larger than this are refused before parsing (500 FINs take about 25 KB).
 MAX_BODY_BYTES = 1024 * 1024
 XML_MEDIA_TYPE = "text/xml; charset=utf-8"
+_XROAD_TAG = f"{{{XROAD}}}"
+_ENVELOPE = f"{{{SOAP_ENV}}}Envelope"
+_ENVELOPE_12 = f"{{{SOAP12_ENV}}}Envelope"
+_HEADER = f"{{{SOAP_ENV}}}Header"
+_BODY = f"{{{SOAP_ENV}}}Body"
+_XROAD_TAG_LENGTH = len(_XROAD_TAG)
+_MUST_UNDERSTAND = f"{{{SOAP_ENV}}}mustUnderstand"
+#: How many header-element verdicts a contract remembers before it starts afresh.
+_HEADER_VERDICTS_KEPT = 4096
+#: What lxml refuses in text: C0 controls other than tab, line feed and carriage return,
+#: surrogates, U+FFFE and U+FFFF.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+#: Text that needs neither escaping nor refusing.
+_PLAIN_TEXT = re.compile("[^&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]*")
+_EMPTY_BODY_END = b"<soapenv:Body/></soapenv:Envelope>"
+_OPEN = (
+    "<?xml version='1.0' encoding='UTF-8'?>\n"
+    f'<soapenv:Envelope xmlns:soapenv="{SOAP_ENV}" xmlns:xrd="{XROAD}">'
+).encode()
+_EMPTY_HEAD = _OPEN + b"<soapenv:Body>"
+_ECHO_NAMESPACES = frozenset((XROAD, SOAP_ENV))
+_XML_CONTENT_TYPE = XML_MEDIA_TYPE.encode("latin-1")
 
-SoapHandler = Callable[["etree._Element", World], Iterable["etree._Element"]]
+#: ``(validated payload element, world) -> records`` (XML text from :func:`record`)
+SoapHandler = Callable[["etree._Element", World], Iterable[str]]
 
 
 class SoapFault(Exception):
@@ -90,10 +117,21 @@ def hardened_parser() -> etree.XMLParser:
     )
 
 
+_parsers = threading.local()
+
+
+def _parser() -> etree.XMLParser:
+    """This thread's hardened parser (an lxml parser may be reused, but by one thread only)."""
+    parser: etree.XMLParser | None = getattr(_parsers, "parser", None)
+    if parser is None:
+        parser = _parsers.parser = hardened_parser()
+    return parser
+
+
 def parse_xml(data: bytes) -> etree._ElementTree:
     """Parse untrusted XML: hardened parser, and any DOCTYPE refused."""
     try:
-        tree = etree.fromstring(data, parser=hardened_parser()).getroottree()
+        tree = etree.fromstring(data, parser=_parser()).getroottree()
     except etree.XMLSyntaxError:
         raise client_fault("Request is not well-formed XML") from None
     info: Any = tree.docinfo  # lxml-stubs lack DocInfo.doctype
@@ -114,6 +152,10 @@ class SoapContract:
     header_schema: etree.XMLSchema
     #: operation name -> SOAPAction, from the WSDL binding
     actions: Mapping[str, str]
+    #: (tag, text) of simple X-Road header elements -> valid (see ``_header_element_valid``)
+    header_verdicts: dict[tuple[str, str | None], bool] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def served_wsdl(self, base_url: str) -> bytes:
         """The WSDL with its address and schema location pointing at ``base_url``."""
@@ -158,53 +200,67 @@ def load_contract(key: str, directory: Path = WSDL_DIR) -> SoapContract:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class SoapRequest:
+class SoapRequest(NamedTuple):
     """A parsed (not yet validated) request: operation, X-Road header, body payload."""
 
     operation: str
     header: tuple[etree._Element, ...]
     payload: etree._Element
     ids: XRoadIds
+    #: per element of ``header``: its local name, its text, and whether it is simple (no
+    #: attributes, no child elements)
+    entries: tuple[tuple[str, str | None, bool], ...] = ()
 
 
 def read_envelope(body: bytes, contract: SoapContract) -> SoapRequest:
     """Parse a request envelope far enough to name its operation and X-Road identifiers."""
     root = parse_xml(body).getroot()
-    if root.tag == f"{{{SOAP12_ENV}}}Envelope":
-        raise SoapFault("VersionMismatch", "Only SOAP 1.1 envelopes are accepted")
-    if root.tag != f"{{{SOAP_ENV}}}Envelope":
+    root_tag = root.tag  # (each reading of a tag builds a new string: read each once)
+    if root_tag != _ENVELOPE:
+        if root_tag == _ENVELOPE_12:
+            raise SoapFault("VersionMismatch", "Only SOAP 1.1 envelopes are accepted")
         raise client_fault("Request is not a SOAP 1.1 envelope")
-    children = [c for c in root if isinstance(c.tag, str)]
+    children = list(root.iterchildren(etree.Element))  # elements only
+    tags = [child.tag for child in children]
     header_element: etree._Element | None = None
-    if children and children[0].tag == f"{{{SOAP_ENV}}}Header":
+    if tags and tags[0] == _HEADER:
         header_element = children.pop(0)
-    if len(children) != 1 or children[0].tag != f"{{{SOAP_ENV}}}Body":
+        tags.pop(0)
+    if len(children) != 1 or tags[0] != _BODY:
         raise client_fault("Envelope must hold an optional Header and one Body")
-    payloads = [c for c in children[0] if isinstance(c.tag, str)]
+    payloads = list(children[0].iterchildren(etree.Element))
     if len(payloads) != 1:
         raise client_fault("Body must hold exactly one element")
     payload = payloads[0]
-    qname = etree.QName(payload)
-    if qname.namespace != contract.namespace or qname.localname not in contract.actions:
+    payload_tag = payload.tag
+    namespace, _, operation = payload_tag[1:].partition("}")
+    if (
+        not payload_tag.startswith("{")
+        or namespace != contract.namespace
+        or operation not in contract.actions
+    ):
         raise client_fault("Unknown operation")
     header: list[etree._Element] = []
+    entries: list[tuple[str, str | None, bool]] = []
     if header_element is not None:
         for entry in header_element:
-            if not isinstance(entry.tag, str):
+            tag = entry.tag
+            if not isinstance(tag, str):
                 continue
-            if etree.QName(entry).namespace == XROAD:
+            if tag.startswith(_XROAD_TAG):
                 header.append(entry)
-            elif entry.get(f"{{{SOAP_ENV}}}mustUnderstand") in ("1", "true"):
+                simple = not (len(entry) or entry.keys())
+                entries.append((tag[_XROAD_TAG_LENGTH:], entry.text, simple))
+            elif entry.get(_MUST_UNDERSTAND) in ("1", "true"):
                 raise SoapFault("MustUnderstand", "A mandatory header is not understood")
-    texts = {etree.QName(e).localname: (e.text or None) for e in header}
+    texts = {name: (text or None) for name, text, _simple in entries}
     ids = XRoadIds(
         id=texts.get("id"),
         user_id=texts.get("userId"),
         issue=texts.get("issue"),
         client=texts.get("client"),
     )
-    return SoapRequest(qname.localname, tuple(header), payload, ids)
+    return SoapRequest(operation, tuple(header), payload, ids, tuple(entries))
 
 
 def _schema_problem(schema: etree.XMLSchema) -> str:
@@ -217,6 +273,27 @@ def _schema_problem(schema: etree.XMLSchema) -> str:
     return f"Request does not match the schema at {where} ({error.type_name})"
 
 
+def _header_element_valid(
+    contract: SoapContract, element: etree._Element, text: str | None, simple: bool
+) -> bool:
+    """Whether an X-Road header element is valid by the contract's header schema.
+
+    The header elements are of simple string types, so a simple element (no attributes, no
+    children) is valid or not by its name and text alone: those verdicts are remembered (the
+    client, service and protocol version repeat on every call)."""
+    if not simple:
+        return bool(contract.header_schema.validate(element))
+    key = (element.tag, text)
+    verdicts = contract.header_verdicts
+    verdict = verdicts.get(key)
+    if verdict is None:
+        verdict = bool(contract.header_schema.validate(element))
+        if len(verdicts) >= _HEADER_VERDICTS_KEPT:
+            verdicts.clear()
+        verdicts[key] = verdict
+    return verdict
+
+
 def validate(request: SoapRequest, contract: SoapContract, soap_action: str | None) -> None:
     """Check the SOAPAction, the X-Road header and the body against the contract."""
     expected = contract.actions[request.operation]
@@ -226,12 +303,11 @@ def validate(request: SoapRequest, contract: SoapContract, soap_action: str | No
     if action and action != expected:
         raise client_fault("SOAPAction does not match the operation")
     seen: set[str] = set()
-    for element in request.header:
-        name = etree.QName(element).localname
+    for element, (name, text, simple) in zip(request.header, request.entries, strict=True):
         if name in seen:
             raise client_fault(f"X-Road header element {name} is repeated")
         seen.add(name)
-        if not contract.header_schema.validate(element):
+        if not _header_element_valid(contract, element, text, simple):
             raise client_fault(f"X-Road header element {name} is not valid")
     missing = [name for name in HEADER_ELEMENTS if name not in seen]
     if missing:
@@ -250,17 +326,68 @@ def _envelope(header: Sequence[etree._Element], body_child: etree._Element) -> b
     return bytes(etree.tostring(envelope, xml_declaration=True, encoding="UTF-8"))
 
 
+def _plain_echo(request: SoapRequest) -> str | None:
+    """The echoed header entries as text, when every entry is simple (no attributes, no child
+    elements) and no namespace is declared in the request's header other than the X-Road and
+    SOAP envelope namespaces (which the answer's envelope declares as ``xrd`` and ``soapenv``).
+    Such an entry comes out of lxml's copy as ``<xrd:name>text</xrd:name>`` followed by its
+    tail; ``None`` otherwise (then lxml serializes the copies)."""
+    header = request.header
+    if not header:
+        return ""
+    parent = header[0].getparent()
+    if parent is None:
+        return None
+    for _event, declared in etree.iterwalk(parent, events=("start-ns",)):
+        if declared[1] not in _ECHO_NAMESPACES:
+            return None
+    parts: list[str] = []
+    for entry, (name, text, simple) in zip(header, request.entries, strict=True):
+        if not simple:
+            return None
+        if text is None:  # an element without a text node (an empty CDATA section is one)
+            parts.append(f"<xrd:{name}/>")
+        else:  # parsed text holds only characters XML allows: escaping is all it needs
+            parts.append(f"<xrd:{name}>{_escape(text)}</xrd:{name}>")
+        tail = entry.tail
+        if tail:
+            parts.append(_escape(tail))
+    return "".join(parts)
+
+
+def _head(request: SoapRequest) -> bytes:
+    """The answer's envelope up to and including ``<soapenv:Body>``: the XML declaration, the
+    envelope and the echoed header, as lxml serializes them (``_envelope``)."""
+    header = request.header
+    if not header:
+        return _EMPTY_HEAD
+    plain = _plain_echo(request)
+    if plain is not None:
+        return b"%s<soapenv:Header>%s</soapenv:Header><soapenv:Body>" % (_OPEN, plain.encode())
+    envelope = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={"soapenv": SOAP_ENV, "xrd": XROAD})
+    header_element = etree.SubElement(envelope, f"{{{SOAP_ENV}}}Header")
+    for entry in header:
+        header_element.append(copy.deepcopy(entry))
+    etree.SubElement(envelope, f"{{{SOAP_ENV}}}Body")
+    xml = bytes(etree.tostring(envelope, xml_declaration=True, encoding="UTF-8"))
+    if not xml.endswith(_EMPTY_BODY_END):  # cannot happen: the Body is the last, empty element
+        raise AssertionError("unexpected serialization of the SOAP envelope")
+    return xml[: -len(_EMPTY_BODY_END)] + b"<soapenv:Body>"
+
+
 def response_envelope(
-    contract: SoapContract,
-    operation: str,
-    header: Sequence[etree._Element],
-    records: Iterable[etree._Element],
+    contract: SoapContract, request: SoapRequest, records: Iterable[str]
 ) -> bytes:
-    wrapper = etree.Element(
-        f"{{{contract.namespace}}}{operation}Response", nsmap={"tns": contract.namespace}
-    )
-    wrapper.extend(records)
-    return _envelope(header, wrapper)
+    """The answer to ``request``: the envelope with its header echoed and a body
+    ``<tns:<operation>Response>`` holding ``records`` (XML text from :func:`record`).
+
+    Byte for byte what lxml serializes for the same tree (``_envelope``), built as text:
+    the body's records are many small elements, the costliest part to build as a tree."""
+    operation = request.operation
+    content = "".join(records)
+    wrapper = f'tns:{operation}Response xmlns:tns="{contract.namespace}"'
+    body = f"<{wrapper}>{content}</tns:{operation}Response>" if content else f"<{wrapper}/>"
+    return _head(request) + body.encode("utf-8") + b"</soapenv:Body></soapenv:Envelope>"
 
 
 def fault_envelope(fault: SoapFault, header: Sequence[etree._Element] = ()) -> bytes:
@@ -277,19 +404,47 @@ def fault_response(fault: SoapFault, header: Sequence[etree._Element] = ()) -> R
 # --- helpers for the agencies' handlers -------------------------------------------------------
 
 
-def record(namespace: str, name: str, fields: Iterable[tuple[str, str | None]]) -> etree._Element:
-    """``<name><field>text</field>…</name>`` in ``namespace``; a ``None`` field is omitted."""
-    element = etree.Element(f"{{{namespace}}}{name}")
-    for field_name, text in fields:
-        if text is not None:
-            etree.SubElement(element, f"{{{namespace}}}{field_name}").text = text
-    return element
+def _escape(text: str) -> str:
+    """Text content escaped as lxml (libxml2) serializes it."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return escaped.replace("\r", "&#13;")
+
+
+def xml_text(text: str) -> str:
+    """``text`` as the content of an element, escaped as lxml (libxml2) serializes it; a
+    character XML cannot hold raises ``ValueError`` as lxml does."""
+    if _PLAIN_TEXT.fullmatch(text) is not None:
+        return text
+    if _NOT_XML.search(text) is not None:
+        raise ValueError("All strings must be XML compatible: Unicode or ASCII, no NULL bytes")
+    return _escape(text)
+
+
+def record(name: str, fields: Iterable[tuple[str, str | None]]) -> str:
+    """``<tns:name><tns:field>text</tns:field>…</tns:name>``: one record of an answer, as XML
+    text in the answer's namespace (prefix ``tns``); a ``None`` field is omitted."""
+    parts = [
+        f"<tns:{field_name}>{xml_text(text)}</tns:{field_name}>"
+        for field_name, text in fields
+        if text is not None
+    ]
+    if not parts:
+        return f"<tns:{name}/>"
+    return f"<tns:{name}>{''.join(parts)}</tns:{name}>"
+
+
+@functools.lru_cache(maxsize=64)
+def _fins_path(namespace: str, list_name: str) -> etree.XPath:
+    return etree.XPath(
+        f"t:{list_name}/t:fin/text()", namespaces={"t": namespace}, smart_strings=False
+    )
 
 
 def fins_in(payload: etree._Element, namespace: str, list_name: str = "fins") -> tuple[str, ...]:
-    """The FINs of a validated request's ``<list_name><fin/>…</list_name>``, deduplicated."""
-    found = payload.iterfind(f"{{{namespace}}}{list_name}/{{{namespace}}}fin")
-    return tuple(dict.fromkeys((e.text or "").strip() for e in found))
+    """The FINs of a validated request's ``<list_name><fin/>…</list_name>``, deduplicated (the
+    schema makes each ``fin`` exactly one FIN, without white space)."""
+    texts: Any = _fins_path(namespace, list_name)(payload)
+    return tuple(dict.fromkeys(texts))
 
 
 def month_in(payload: etree._Element, namespace: str, name: str) -> date:
@@ -318,9 +473,9 @@ def soap_route(
     agency = contract.key
     served_wsdl: dict[str, bytes] = {}
 
-    async def endpoint(request: Request) -> Response:
+    async def endpoint(request: Incoming) -> Response | Reply:
         if request.method == "GET":
-            query = request.url.query.lower()
+            query = Request(request.scope).url.query.lower()
             if query == "wsdl":
                 if state.base_url not in served_wsdl:
                     served_wsdl[state.base_url] = contract.served_wsdl(state.base_url)
@@ -329,7 +484,8 @@ def soap_route(
                 return Response(contract.xsd, media_type=XML_MEDIA_TYPE)
             return Response(b"Ask for ?wsdl or ?xsd\n", 404, media_type="text/plain")
 
-        body = await read_body(request, MAX_BODY_BYTES)
+        headers = request.headers
+        body = await request.body(MAX_BODY_BYTES)
         parsed: SoapRequest | None = None
         problem: SoapFault | None = None
         try:
@@ -343,7 +499,12 @@ def soap_route(
         else:
             state.calls.record(agency, parsed.operation, parsed.ids)
 
-        outcome = await state.faults.before_answer(agency, partial(wait_for_disconnect, request))
+        faults = state.faults
+        outcome = (
+            Outcome.ANSWER
+            if faults.healthy(agency)
+            else await faults.before_answer(agency, request.wait_for_disconnect)
+        )
         if outcome is Outcome.UNAVAILABLE:
             return Response(b"Service Unavailable\n", 503, media_type="text/plain")
         if outcome is Outcome.THROTTLED:
@@ -356,14 +517,14 @@ def soap_route(
             if problem is not None:
                 raise problem
             assert parsed is not None
-            media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            media_type = headers.get("content-type", "").split(";")[0].strip().lower()
             if media_type == "application/soap+xml":
                 raise SoapFault("VersionMismatch", "Only SOAP 1.1 (text/xml) is accepted")
             if media_type != "text/xml":
                 raise client_fault("Content-Type must be text/xml")
-            validate(parsed, contract, request.headers.get("soapaction"))
+            validate(parsed, contract, headers.get("soapaction"))
             records = handlers[parsed.operation](parsed.payload, state.world)
-            content = response_envelope(contract, parsed.operation, parsed.header, records)
+            content = response_envelope(contract, parsed, records)
         except SoapFault as fault:
             header = parsed.header if parsed is not None and fault.code == "Server" else ()
             return fault_response(fault, header)
@@ -372,6 +533,6 @@ def soap_route(
             return fault_response(SoapFault("Server", "Service failed; try again later"))
         if outcome is Outcome.MALFORMED:
             content = broken(content)
-        return Response(content, media_type=XML_MEDIA_TYPE)
+        return Reply(content, 200, [], _XML_CONTENT_TYPE)
 
-    return Route(f"/{agency}", endpoint, methods=["GET", "POST"], name=agency)
+    return Route(f"/{agency}", Endpoint(endpoint), methods=["GET", "POST"], name=agency)

@@ -12,9 +12,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from mocks.faults import FaultBoard
-from mocks.world import MonthlyStream, World, month_range
+from mocks.world import MonthlyStream, World
 
 #: Every agency this server mounts, in the order of the catalog (agencies.md).
 AGENCY_KEYS: tuple[str, ...] = (
@@ -40,9 +41,9 @@ AGENCY_KEYS: tuple[str, ...] = (
 LAST_CALLS_KEPT = 20
 
 
-@dataclass(frozen=True, slots=True)
-class XRoadIds:
-    """The X-Road identifiers a call carried (``None`` where the caller sent none)."""
+class XRoadIds(NamedTuple):
+    """The X-Road identifiers a call carried (``None`` where the caller sent none); a named
+    tuple, the cheapest immutable record to make once per call."""
 
     id: str | None = None
     user_id: str | None = None
@@ -74,7 +75,10 @@ class CallLog:
         self._calls: dict[str, dict[str, _OperationCalls]] = {a: {} for a in self._agencies}
 
     def record(self, agency: str, operation: str, ids: XRoadIds) -> None:
-        calls = self._calls[agency].setdefault(operation, _OperationCalls())
+        by_operation = self._calls[agency]
+        calls = by_operation.get(operation)
+        if calls is None:
+            calls = by_operation[operation] = _OperationCalls()
         calls.count += 1
         calls.last.append(ids)
 
@@ -143,14 +147,48 @@ def header_ids(headers: Mapping[str, str]) -> XRoadIds:
     )
 
 
-def monthly_totals(
+_ZERO = Decimal("0")
+_CENT = Decimal("0.01")
+#: "YYYY-MM" by month number (year * 12 + month - 1), filled as months are asked for.
+_MONTH_TEXTS: dict[int, str] = {}
+
+
+def _month_text(number: int) -> str:
+    text = _MONTH_TEXTS.get(number)
+    if text is None:
+        year, month = divmod(number, 12)
+        text = _MONTH_TEXTS[number] = f"{year:04d}-{month + 1:02d}"
+    return text
+
+
+def monthly_amounts(
     streams: Iterable[MonthlyStream], first: date, last: date
-) -> list[tuple[date, Decimal]]:
-    """The sum of ``streams`` in each month from ``first`` to ``last``; months summing to zero
-    are left out (an agency has no record of a month nobody paid or was charged)."""
-    totals: dict[date, Decimal] = {}
+) -> list[tuple[str, str]]:
+    """The sum of ``streams`` in each month from ``first`` to ``last``, in month order, as
+    ``("YYYY-MM", amount with two decimals)``; months summing to zero are left out (an agency has
+    no record of a month nobody paid or was charged)."""
+    spans: list[tuple[int, int, Decimal]] = []
     for stream in streams:
         start, end = max(first, stream.from_month), min(last, stream.until_month)
-        for month in month_range(start, end) if start <= end else ():
-            totals[month] = totals.get(month, Decimal("0")) + stream.monthly
-    return sorted((m, amount) for m, amount in totals.items() if amount != 0)
+        if start <= end:
+            spans.append(
+                (start.year * 12 + start.month - 1, end.year * 12 + end.month, stream.monthly)
+            )
+    if not spans:
+        return []
+    if len(spans) == 1:  # the usual case: one amount, the same every month
+        begin, stop, monthly = spans[0]
+        amount = _ZERO + monthly
+        if amount == 0:
+            return []
+        text = f"{amount.quantize(_CENT):f}"
+        return [(_month_text(number), text) for number in range(begin, stop)]
+    totals: dict[int, Decimal] = {}
+    for begin, stop, monthly in spans:
+        for number in range(begin, stop):
+            totals[number] = totals.get(number, _ZERO) + monthly
+    return [
+        (_month_text(number), f"{amount.quantize(_CENT):f}")
+        for number, amount in sorted(totals.items())
+        if amount != 0
+    ]

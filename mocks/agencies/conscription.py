@@ -18,7 +18,7 @@ from mocks.world import World
 KEY = "conscription"
 
 
-def get_active_service(payload: etree._Element, world: World) -> Iterator[etree._Element]:
+def get_active_service(payload: etree._Element, world: World) -> Iterator[str]:
     ns = etree.QName(payload).namespace or ""
     for fin in fins_in(payload, ns):
         member = world.member(fin)
@@ -26,7 +26,6 @@ def get_active_service(payload: etree._Element, world: World) -> Iterator[etree.
             continue
         service = member.conscript
         yield record(
-            ns,
             "service",
             [
                 ("fin", fin),

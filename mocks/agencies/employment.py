@@ -8,13 +8,11 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Mount
 
-from mocks.agencies.base import MockState, monthly_totals
+from mocks.agencies.base import MockState, monthly_amounts
 from mocks.agencies.rest import (
     Json,
     RestCall,
     fins_field,
-    money,
-    month_text,
     months_field,
     rest_route,
 )
@@ -44,8 +42,8 @@ def insurance_payments_batch(call: RestCall, world: World) -> Json:
         if member is None:
             continue
         streams = [s for s in member.income if s.source is IncomeSource.UNEMPLOYMENT_INSURANCE]
-        for month, amount in monthly_totals(streams, first, last):
-            payments.append({"fin": fin, "month": month_text(month), "amount": money(amount)})
+        for month, amount in monthly_amounts(streams, first, last):
+            payments.append({"fin": fin, "month": month, "amount": amount})
     return {"payments": payments}
 
 

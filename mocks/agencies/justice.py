@@ -12,15 +12,15 @@ from collections.abc import Iterator
 from lxml import etree
 from starlette.routing import BaseRoute
 
-from mocks.agencies.base import MockState, monthly_totals
-from mocks.agencies.rest import MAX_MONTHS, money, month_text
+from mocks.agencies.base import MockState, monthly_amounts
+from mocks.agencies.rest import MAX_MONTHS
 from mocks.soap import boolean, client_fault, fins_in, load_contract, month_in, record, soap_route
 from mocks.world import IncomeSource, World
 
 KEY = "justice"
 
 
-def get_sentences(payload: etree._Element, world: World) -> Iterator[etree._Element]:
+def get_sentences(payload: etree._Element, world: World) -> Iterator[str]:
     ns = etree.QName(payload).namespace or ""
     for fin in fins_in(payload, ns):
         member = world.member(fin)
@@ -28,7 +28,6 @@ def get_sentences(payload: etree._Element, world: World) -> Iterator[etree._Elem
             continue
         sentence = member.imprisoned
         yield record(
-            ns,
             "sentence",
             [
                 ("fin", fin),
@@ -38,14 +37,13 @@ def get_sentences(payload: etree._Element, world: World) -> Iterator[etree._Elem
         )
 
 
-def get_civil_status(payload: etree._Element, world: World) -> Iterator[etree._Element]:
+def get_civil_status(payload: etree._Element, world: World) -> Iterator[str]:
     ns = etree.QName(payload).namespace or ""
     for fin in fins_in(payload, ns):
         member = world.member(fin)
         if member is None or (member.died_on is None and not member.missing):
             continue
         yield record(
-            ns,
             "status",
             [
                 ("fin", fin),
@@ -55,28 +53,27 @@ def get_civil_status(payload: etree._Element, world: World) -> Iterator[etree._E
         )
 
 
-def get_alimony(payload: etree._Element, world: World) -> Iterator[etree._Element]:
+def get_alimony(payload: etree._Element, world: World) -> Iterator[str]:
     ns = etree.QName(payload).namespace or ""
     first, last = month_in(payload, ns, "from"), month_in(payload, ns, "until")
     if last < first:
         raise client_fault("until is before from")
     if (last.year - first.year) * 12 + last.month - first.month + 1 > MAX_MONTHS:
         raise client_fault(f"at most {MAX_MONTHS} months per call")
-    records: list[etree._Element] = []
+    records: list[str] = []
     for fin in fins_in(payload, ns):
         member = world.member(fin)
         if member is None:
             continue
         streams = [s for s in member.income if s.source is IncomeSource.ALIMONY]
-        for month, amount in monthly_totals(streams, first, last):
+        for month, amount in monthly_amounts(streams, first, last):
             records.append(
                 record(
-                    ns,
                     "payment",
                     [
                         ("fin", fin),
-                        ("month", month_text(month)),
-                        ("amount", money(amount)),
+                        ("month", month),
+                        ("amount", amount),
                     ],
                 )
             )

@@ -62,6 +62,7 @@ GSM7_BASIC = frozenset(
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 GSM7_EXTENSION = frozenset("\f^{}\\[~]|€")
+GSM7_ALL = GSM7_BASIC | GSM7_EXTENSION
 
 
 class Channel(StrEnum):
@@ -76,12 +77,18 @@ class Status(StrEnum):
 
 def sms_segments(text: str) -> tuple[str, int]:
     """The encoding (``GSM-7`` or ``UCS-2``) and number of segments ``text`` needs."""
-    if all(c in GSM7_BASIC or c in GSM7_EXTENSION for c in text):
-        units = [2 if c in GSM7_EXTENSION else 1 for c in text]
+    if GSM7_ALL.issuperset(text):
         encoding, single, multi = "GSM-7", 160, 153
+        uniform = GSM7_EXTENSION.isdisjoint(text)  # no escape pair: one septet each
+    else:
+        encoding, single, multi = "UCS-2", 70, 67
+        uniform = not text or max(text) <= "\uffff"  # no surrogate pair: one unit each
+    if uniform:
+        return encoding, 1 if len(text) <= single else -(-len(text) // multi)
+    if encoding == "GSM-7":
+        units = [2 if c in GSM7_EXTENSION else 1 for c in text]
     else:
         units = [2 if ord(c) > 0xFFFF else 1 for c in text]
-        encoding, single, multi = "UCS-2", 70, 67
     if sum(units) <= single:
         return encoding, 1
     segments, used = 1, 0

@@ -25,14 +25,13 @@ def _country_abroad(member: Member) -> str | None:
     return max(open_exits, key=lambda c: c.exit).country if open_exits else None
 
 
-def get_residence_status(payload: etree._Element, world: World) -> Iterator[etree._Element]:
+def get_residence_status(payload: etree._Element, world: World) -> Iterator[str]:
     ns = etree.QName(payload).namespace or ""
     for fin in fins_in(payload, ns):
         member = world.member(fin)
         if member is None:
             continue
         yield record(
-            ns,
             "status",
             [
                 ("fin", fin),
@@ -42,7 +41,7 @@ def get_residence_status(payload: etree._Element, world: World) -> Iterator[etre
         )
 
 
-def get_border_crossings(payload: etree._Element, world: World) -> Iterator[etree._Element]:
+def get_border_crossings(payload: etree._Element, world: World) -> Iterator[str]:
     ns = etree.QName(payload).namespace or ""
     for fin in fins_in(payload, ns):
         member = world.member(fin)
@@ -50,7 +49,6 @@ def get_border_crossings(payload: etree._Element, world: World) -> Iterator[etre
             continue
         for crossing in sorted(member.border_crossings, key=lambda c: c.exit):
             yield record(
-                ns,
                 "crossing",
                 [
                     ("fin", fin),

@@ -45,11 +45,13 @@ from mocks.agencies.rest import (
     json_response,
 )
 from mocks.faults import Outcome, broken
+from mocks.http import Endpoint, Incoming, Reply, json_reply
 
 T = TypeVar("T")
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
+_IDEMPOTENCY_KEY = IDEMPOTENCY_HEADER.lower()
 MAX_KEY_LENGTH = 255
 _KEY = re.compile(r"[\x21-\x7e]{1,255}")
 _MONEY = re.compile(r"[0-9]{1,7}\.[0-9]{2}")
@@ -149,6 +151,8 @@ def json_fields(body: bytes, names: Sequence[str]) -> Json:
         raise BadRequest("body is not valid JSON") from None
     if not isinstance(payload, dict):
         raise BadRequest("body must be a JSON object")
+    if payload.keys() == set(names):
+        return payload  # exactly the fields asked for
     for name in sorted(payload):
         if name not in names:
             raise FieldError(name, f"unknown field {name}")
@@ -161,6 +165,8 @@ def json_fields(body: bytes, names: Sequence[str]) -> Json:
 def _unprintable(value: str, *, newlines: bool) -> bool:
     """Control and format characters (right-to-left marks included) other than a line feed
     where ``newlines`` is allowed."""
+    if (value.replace("\n", "") if newlines else value).isprintable():
+        return False  # none of those (nor any separator but the space): no need to look closer
     return any(
         unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn") and not (newlines and c == "\n")
         for c in value
@@ -229,7 +235,7 @@ def write_route(
     operation in the call log is ``path`` without its leading slash."""
     operation = path.lstrip("/")
 
-    async def endpoint(request: Request) -> Response:
+    async def endpoint(request: Incoming) -> Response | Reply:
         admitted = await admit(state, agency, operation, request, method)
         if isinstance(admitted, Response):
             return admitted
@@ -238,8 +244,8 @@ def write_route(
             call = WriteCall(
                 body=admitted.body,
                 path_params=request.path_params,
-                client=request.headers["X-Road-Client"],
-                idempotency_key=request.headers.get(IDEMPOTENCY_HEADER),
+                client=request.headers["x-road-client"],
+                idempotency_key=request.headers.get(_IDEMPOTENCY_KEY),
             )
             answer = handler(call)
         except BadRequest as exc:
@@ -253,17 +259,19 @@ def write_route(
         if outcome is Outcome.MALFORMED:
             content = broken(content)
         headers = {**echo, REPLAYED_HEADER: "true"} if answer.replayed else echo
+        if answer.status in (200, 201, 202):
+            return json_reply(content, headers, answer.status)
         return Response(
             content, status_code=answer.status, media_type="application/json", headers=headers
         )
 
-    return Route(path, endpoint, methods=[method], name=f"{agency}:{operation}")
+    return Route(path, Endpoint(endpoint), methods=[method], name=f"{agency}:{operation}")
 
 
-Endpoint = Callable[[Request], Awaitable[Response]]
+RequestEndpoint = Callable[[Request], Awaitable[Response]]
 
 
-def admin_route(path: str, endpoint: Endpoint, methods: list[str]) -> Route:
+def admin_route(path: str, endpoint: RequestEndpoint, methods: list[str]) -> Route:
     """A test-control route (mounted in development mode only), answered for loopback only."""
 
     async def guarded(request: Request) -> Response:

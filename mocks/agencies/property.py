@@ -19,7 +19,7 @@ from mocks.world import World
 KEY = "property"
 
 
-def get_real_estate_by_owners(payload: etree._Element, world: World) -> Iterator[etree._Element]:
+def get_real_estate_by_owners(payload: etree._Element, world: World) -> Iterator[str]:
     ns = etree.QName(payload).namespace or ""
     for fin in fins_in(payload, ns, "ownerFins"):
         member = world.member(fin)
@@ -27,7 +27,6 @@ def get_real_estate_by_owners(payload: etree._Element, world: World) -> Iterator
             continue
         for estate in member.properties:
             yield record(
-                ns,
                 "realEstate",
                 [
                     ("ownerFin", fin),

@@ -20,7 +20,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 import orjson
@@ -30,6 +29,7 @@ from starlette.routing import Route
 
 from mocks.agencies.base import MockState, header_ids
 from mocks.faults import Outcome, broken
+from mocks.http import Endpoint, Incoming, Reply, json_reply
 from mocks.world import World
 
 MAX_KEYS = 500
@@ -43,6 +43,9 @@ FIN = re.compile(r"[0-9A-HJ-NP-Z]{7}")
 HOUSEHOLD_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 REQUIRED_HEADERS = ("X-Road-Client", "X-Road-Id", "X-Road-UserId", "X-Road-Issue")
+_REQUIRED_KEYS = tuple((name, name.lower()) for name in REQUIRED_HEADERS)
+_HEX = "[0-9a-fA-F]"
+_CANONICAL_UUID = re.compile(f"{_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}}")
 
 Json = dict[str, Any]
 
@@ -83,6 +86,8 @@ def json_object(body: bytes, names: Sequence[str]) -> Json:
         raise BadRequest("body is not valid JSON") from None
     if not isinstance(payload, dict):
         raise BadRequest("body must be a JSON object")
+    if payload.keys() == set(names):
+        return payload  # exactly the fields asked for
     unknown = sorted(set(payload) - set(names))
     if unknown:
         raise BadRequest(f"unknown fields: {', '.join(unknown)}")
@@ -167,16 +172,19 @@ def day_text(day: date | None) -> str | None:
 
 
 def check_headers(headers: Mapping[str, str]) -> None:
-    for name in REQUIRED_HEADERS:
-        value = headers.get(name)
+    """Check the X-Road headers of ``headers`` (keyed by lower-case name)."""
+    for name, key in _REQUIRED_KEYS:
+        value = headers.get(key)
         if not value:
             raise BadRequest(f"missing header {name}")
         if len(value) > 255:
             raise BadRequest(f"header {name} is longer than 255 characters")
-    try:
-        uuid.UUID(headers["X-Road-Id"])
-    except ValueError:
-        raise BadRequest("header X-Road-Id must be a UUID") from None
+    message_id = headers["x-road-id"]
+    if _CANONICAL_UUID.fullmatch(message_id) is None:  # the usual form needs no parsing
+        try:
+            uuid.UUID(message_id)
+        except ValueError:
+            raise BadRequest("header X-Road-Id must be a UUID") from None
 
 
 async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes | None:
@@ -192,14 +200,6 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes | No
             return None
         chunks.append(chunk)
     return b"".join(chunks)
-
-
-async def wait_for_disconnect(request: Request) -> None:
-    """Return when the client goes away (the body must have been read already)."""
-    while True:
-        message = await request.receive()
-        if message["type"] == "http.disconnect":
-            return
 
 
 def json_response(
@@ -227,15 +227,21 @@ class Admitted:
 
 
 async def admit(
-    state: MockState, agency: str, operation: str, request: Request, method: str
+    state: MockState, agency: str, operation: str, request: Incoming, method: str
 ) -> Admitted | Response:
     """What every REST mock does before its handler: log the call, apply the agency's fault,
     check the X-Road headers, the body size and the media type. Returns the early answer
     (fault or 400) as a ``Response``."""
-    ids = header_ids(request.headers)
+    headers = request.headers
+    ids = header_ids(headers)
     state.calls.record(agency, operation, ids)
-    body = await read_body(request)
-    outcome = await state.faults.before_answer(agency, partial(wait_for_disconnect, request))
+    body = await request.body(MAX_BODY_BYTES)
+    faults = state.faults
+    outcome = (
+        Outcome.ANSWER
+        if faults.healthy(agency)
+        else await faults.before_answer(agency, request.wait_for_disconnect)
+    )
     echo = {"X-Road-Id": ids.id} if ids.id else {}
     if outcome is Outcome.UNAVAILABLE:
         return json_response({"error": "unavailable"}, 503, echo)
@@ -244,12 +250,15 @@ async def admit(
     if outcome is Outcome.THROTTLED:
         return json_response({"error": "throttled"}, 429, {**echo, "Retry-After": "1"})
     try:
-        check_headers(request.headers)
+        check_headers(headers)
         if body is None:
             raise BadRequest(f"body larger than {MAX_BODY_BYTES} bytes")
         if method == "POST":
-            media_type = request.headers.get("content-type", "").split(";")[0].strip()
-            if media_type.lower() != "application/json":
+            content_type = headers.get("content-type", "")
+            if (
+                content_type != "application/json"
+                and content_type.split(";")[0].strip().lower() != "application/json"
+            ):
                 raise BadRequest("Content-Type must be application/json")
         elif body:
             raise BadRequest(f"{method} takes no body")
@@ -268,7 +277,7 @@ def rest_route(
     """
     operation = path.lstrip("/")
 
-    async def endpoint(request: Request) -> Response:
+    async def endpoint(request: Incoming) -> Response | Reply:
         admitted = await admit(state, agency, operation, request, method)
         if isinstance(admitted, Response):
             return admitted
@@ -282,6 +291,6 @@ def rest_route(
         content = orjson.dumps(payload)
         if outcome is Outcome.MALFORMED:
             content = broken(content)
-        return Response(content, media_type="application/json", headers=echo)
+        return json_reply(content, echo)
 
-    return Route(path, endpoint, methods=[method], name=f"{agency}:{operation}")
+    return Route(path, Endpoint(endpoint), methods=[method], name=f"{agency}:{operation}")

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Mount
 
-from mocks.agencies.base import MockState, monthly_totals
+from mocks.agencies.base import MockState, monthly_amounts
 from mocks.agencies.rest import (
     Json,
     RestCall,
     day_text,
     fins_field,
     money,
-    month_text,
     months_field,
     rest_route,
 )
@@ -30,6 +29,7 @@ SOURCES = (
     IncomeSource.TSA,
     IncomeSource.LIBERATED_TERRITORIES_BENEFIT,
 )
+_SOURCE_TEXTS = tuple((source, source.value) for source in SOURCES)
 
 
 def _members(call: RestCall, world: World) -> list[Member]:
@@ -59,15 +59,15 @@ def payments_batch(call: RestCall, world: World) -> Json:
     first, last = months_field(payload)
     payments: list[Json] = []
     for member in (m for m in map(world.member, fins) if m is not None):
-        for source in SOURCES:
+        for source, source_text in _SOURCE_TEXTS:
             streams = [s for s in member.income if s.source is source]
-            for month, amount in monthly_totals(streams, first, last):
+            for month, amount in monthly_amounts(streams, first, last):
                 payments.append(
                     {
                         "fin": member.fin,
-                        "month": month_text(month),
-                        "source": source.value,
-                        "amount": money(amount),
+                        "month": month,
+                        "source": source_text,
+                        "amount": amount,
                     }
                 )
     return {"payments": payments}

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Mount
 
-from mocks.agencies.base import MockState, monthly_totals
+from mocks.agencies.base import MockState, monthly_amounts
 from mocks.agencies.rest import (
     Json,
     RestCall,
     day_text,
     fins_field,
-    money,
-    month_text,
     months_field,
     rest_route,
 )
@@ -25,6 +23,7 @@ from mocks.world import IncomeSource, World
 
 KEY = "tax"
 SOURCES = (IncomeSource.WAGE, IncomeSource.ENTREPRENEUR, IncomeSource.RENT)
+_SOURCE_TEXTS = tuple((source, source.value) for source in SOURCES)
 
 
 def taxpayers_batch(call: RestCall, world: World) -> Json:
@@ -65,15 +64,15 @@ def incomes_batch(call: RestCall, world: World) -> Json:
         member = world.member(fin)
         if member is None:
             continue
-        for source in SOURCES:
+        for source, source_text in _SOURCE_TEXTS:
             streams = [s for s in member.income if s.source is source]
-            for month, amount in monthly_totals(streams, first, last):
+            for month, amount in monthly_amounts(streams, first, last):
                 incomes.append(
                     {
                         "fin": fin,
-                        "month": month_text(month),
-                        "source": source.value,
-                        "amount": money(amount),
+                        "month": month,
+                        "source": source_text,
+                        "amount": amount,
                     }
                 )
     return {"incomes": incomes}

@@ -7,13 +7,11 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Mount
 
-from mocks.agencies.base import MockState, monthly_totals
+from mocks.agencies.base import MockState, monthly_amounts
 from mocks.agencies.rest import (
     Json,
     RestCall,
     fins_field,
-    money,
-    month_text,
     months_field,
     rest_route,
 )
@@ -31,8 +29,8 @@ def charges_batch(call: RestCall, world: World) -> Json:
         member = world.member(fin)
         if member is None:
             continue
-        for month, amount in monthly_totals(member.telecom, first, last):
-            charges.append({"fin": fin, "month": month_text(month), "amount": money(amount)})
+        for month, amount in monthly_amounts(member.telecom, first, last):
+            charges.append({"fin": fin, "month": month, "amount": amount})
     return {"charges": charges}
 
 

@@ -12,13 +12,11 @@ from collections.abc import Callable
 
 from starlette.routing import BaseRoute, Mount
 
-from mocks.agencies.base import MockState, monthly_totals
+from mocks.agencies.base import MockState, monthly_amounts
 from mocks.agencies.rest import (
     Json,
     RestCall,
     addresses_field,
-    money,
-    month_text,
     months_field,
     rest_route,
 )
@@ -44,8 +42,8 @@ def charges_of(provider: UtilityKind) -> Callable[[RestCall, World], Json]:
                     "address": address,
                     "meter_id": f"{METER_PREFIX[provider]}-{household.id}",
                     "charges": [
-                        {"month": month_text(month), "amount": money(amount)}
-                        for month, amount in monthly_totals(streams, first, last)
+                        {"month": month, "amount": amount}
+                        for month, amount in monthly_amounts(streams, first, last)
                     ],
                 }
             )

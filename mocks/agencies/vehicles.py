@@ -19,7 +19,7 @@ from mocks.world import World
 KEY = "vehicles"
 
 
-def get_vehicles_by_persons(payload: etree._Element, world: World) -> Iterator[etree._Element]:
+def get_vehicles_by_persons(payload: etree._Element, world: World) -> Iterator[str]:
     ns = etree.QName(payload).namespace or ""
     for fin in fins_in(payload, ns):
         member = world.member(fin)
@@ -27,7 +27,6 @@ def get_vehicles_by_persons(payload: etree._Element, world: World) -> Iterator[e
             continue
         for vehicle in member.vehicles:
             yield record(
-                ns,
                 "vehicle",
                 [
                     ("fin", fin),

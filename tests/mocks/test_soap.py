@@ -3,6 +3,7 @@ requests, faults and the X-Road header echo."""
 
 from __future__ import annotations
 
+import copy
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,6 +23,7 @@ from mocks.soap import WSDL_DIR, load_contract
 from .agency_world import (
     AYNUR,
     BASE,
+    SOAP_ENV,
     UNKNOWN,
     XROAD,
     fins_xml,
@@ -177,6 +179,56 @@ async def test_echoes_the_whole_xroad_header_block(soap) -> None:
         "issue": "APP-2026-000042",
         "protocolVersion": "4.0",
     }
+
+
+def _entries(style: str, message_id: str) -> str:
+    values = {**HEADER, "id": message_id, "issue": "A&amp;B &lt;x&gt; İlhamə"}
+    forms = {
+        "prefix of the envelope": "<xrd:{n}>{v}</xrd:{n}>",
+        "prefix per element (zeep)": f'<ns0:{{n}} xmlns:ns0="{XROAD}">{{v}}</ns0:{{n}}>',
+        "default namespace": f'<{{n}} xmlns="{XROAD}">{{v}}</{{n}}>',
+        "indented": "\n    <xrd:{n}>{v}</xrd:{n}>",
+        "another namespace declared": '<xrd:{n} xmlns:q="urn:q">{v}</xrd:{n}>',
+        "the agency's prefix declared again": (
+            '<xrd:{n} xmlns:a="urn:az:gov:vemtas:property:v1">{v}</xrd:{n}>'
+        ),
+    }
+    return "".join(forms[style].format(n=name, v=value) for name, value in values.items())
+
+
+@pytest.mark.parametrize(
+    "style",
+    [
+        "prefix of the envelope",
+        "prefix per element (zeep)",
+        "default namespace",
+        "indented",
+        "another namespace declared",
+        "the agency's prefix declared again",
+    ],
+)
+async def test_echoes_the_header_as_a_copy_of_the_requests_elements(soap, style: str) -> None:
+    message_id = str(uuid.uuid4())
+    header = _entries(style, message_id)
+    request = soap_envelope("property", "", header=header)
+    response = await soap(
+        "property",
+        "GetRealEstateByOwners",
+        fins_xml(AYNUR, wrapper="ownerFins"),
+        message_id=message_id,
+        header=header,
+    )
+
+    # what the echo is: the request's X-Road elements copied into the answer's envelope
+    sent = etree.fromstring(request).find(f"{{{SOAP_ENV}}}Header")
+    envelope = etree.Element(f"{{{SOAP_ENV}}}Envelope", nsmap={"soapenv": SOAP_ENV, "xrd": XROAD})
+    copied = etree.SubElement(envelope, f"{{{SOAP_ENV}}}Header")
+    copied.extend(copy.deepcopy(e) for e in sent if etree.QName(e).namespace == XROAD)
+    etree.SubElement(envelope, f"{{{SOAP_ENV}}}Body")
+    expected = etree.tostring(envelope, xml_declaration=True, encoding="UTF-8")
+    expected = expected.removesuffix(b"<soapenv:Body/></soapenv:Envelope>") + b"<soapenv:Body>"
+    assert response.status_code == 200, response.text
+    assert response.content.startswith(expected)
 
 
 @pytest.mark.parametrize("agency", sorted(SOAP_AGENCIES))
