@@ -21,8 +21,9 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from adapters.base import MAX_BATCH, AdapterConfig, Batch, report_stale, wants_fresh_answers
-from adapters.cache import ABSENT, AnswerCache, CachedAnswer, cache_key
+from adapters.cache import ABSENT, AnswerCache, CachedAnswer, cache_keys
 from adapters.errors import AgencyBadResponse, AgencyTimeout, AgencyUnavailable
+from adapters.http import map_http_errors
 from adapters.resilience import Guard
 
 V = TypeVar("V")
@@ -65,25 +66,26 @@ class AgencyCore:
         config = self.config
         ttl = config.ttl(self.agency)
         grace = max(0, config.stale_grace)
-        keys_in_cache = {
-            key: cache_key(config.cache_namespace, self.agency, operation, args, key)
-            for key in wanted
-        }
+        in_cache = cache_keys(config.cache_namespace, self.agency, operation, args, wanted)
+        keys_in_cache = dict(zip(wanted, in_cache, strict=True))
         read_cache = ttl > 0 and not wants_fresh_answers()
-        cached = await self.cache.get_many(list(keys_in_cache.values())) if read_cache else {}
+        cached = await self.cache.get_many(in_cache) if read_cache else {}
         now = config.clock()
         values: dict[str, Any] = {}
         stale: dict[str, CachedAnswer] = {}
         missing: list[str] = []
-        for key in wanted:
-            entry = cached.get(keys_in_cache[key])
-            age = None if entry is None else now - entry.stored_at
-            if entry is not None and age is not None and 0 <= age < ttl:
-                values[key] = entry.value
-                continue
-            missing.append(key)
-            if entry is not None and age is not None and 0 <= age < ttl + grace:
-                stale[key] = entry
+        if not cached:
+            missing = wanted
+        else:
+            for key in wanted:
+                entry = cached.get(keys_in_cache[key])
+                age = None if entry is None else now - entry.stored_at
+                if entry is not None and age is not None and 0 <= age < ttl:
+                    values[key] = entry.value
+                    continue
+                missing.append(key)
+                if entry is not None and age is not None and 0 <= age < ttl + grace:
+                    stale[key] = entry
 
         stale_keys: frozenset[str] = frozenset()
         if missing:
@@ -143,7 +145,6 @@ def fetcher(
 ) -> Callable[[list[str]], Awaitable[Mapping[str, V]]]:
     """One agency call for a chunk of keys: ``request`` (I/O) then ``parse`` (pure mapping),
     whose shape errors become ``AgencyBadResponse``."""
-    from adapters.http import map_http_errors
 
     async def fetch(chunk: list[str]) -> Mapping[str, V]:
         payload = await request(chunk)

@@ -14,11 +14,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
-from typing import TypeVar
+from types import TracebackType
+from typing import Generic, TypeVar
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -119,33 +119,53 @@ class StalenessReport:
         return bool(self.operations)
 
 
+T = TypeVar("T")
+
+
+class _Setting(Generic[T]):
+    """``with``: ``variable`` set to ``value`` inside the block, reset after it; the block gets
+    ``value``. (A class rather than ``@contextmanager``: some are entered on every agency
+    call, and a generator-based context manager costs several times as much.)"""
+
+    __slots__ = ("_token", "_value", "_variable")
+
+    def __init__(self, variable: ContextVar[T], value: T) -> None:
+        self._variable = variable
+        self._value = value
+        self._token: Token[T] | None = None
+
+    def __enter__(self) -> T:
+        self._token = self._variable.set(self._value)
+        return self._value
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._token is not None:
+            self._variable.reset(self._token)
+            self._token = None
+
+
 _staleness: ContextVar[StalenessReport | None] = ContextVar("vemtas_staleness", default=None)
 
 
-@contextmanager
-def track_staleness() -> Iterator[StalenessReport]:
-    """Collect every stale answer served inside this block (and tasks started from it)."""
-    report = StalenessReport()
-    token = _staleness.set(report)
-    try:
-        yield report
-    finally:
-        _staleness.reset(token)
+def track_staleness() -> _Setting[StalenessReport]:
+    """Collect every stale answer served inside this block (and tasks started from it):
+    ``with track_staleness() as report: …``."""
+    return _Setting(_staleness, StalenessReport())  # type: ignore[arg-type]
 
 
 _fresh: ContextVar[bool] = ContextVar("vemtas_fresh_answers", default=False)
 
 
-@contextmanager
-def fresh_answers() -> Iterator[None]:
+def fresh_answers() -> _Setting[bool]:
     """Inside this block (and tasks started from it) every agency answer is fetched from the
     agency, never read from the cache (fresh answers are still cached for others): a
     reassessment decides on the agencies' data as it is now."""
-    token = _fresh.set(True)
-    try:
-        yield
-    finally:
-        _fresh.reset(token)
+    return _Setting(_fresh, True)
 
 
 def wants_fresh_answers() -> bool:
@@ -162,16 +182,11 @@ def report_stale(agency: str, operation: str) -> None:
 _xroad_ids: ContextVar[list[str] | None] = ContextVar("vemtas_xroad_ids", default=None)
 
 
-@contextmanager
-def track_xroad_ids() -> Iterator[list[str]]:
+def track_xroad_ids() -> _Setting[list[str]]:
     """Collect the X-Road ``id`` of every agency call made inside this block (and tasks started
-    from it), in the order the calls were sent; retried attempts each have their own id."""
-    ids: list[str] = []
-    token = _xroad_ids.set(ids)
-    try:
-        yield ids
-    finally:
-        _xroad_ids.reset(token)
+    from it), in the order the calls were sent; retried attempts each have their own id:
+    ``with track_xroad_ids() as ids: …``."""
+    return _Setting(_xroad_ids, [])  # type: ignore[arg-type]
 
 
 def report_xroad_id(message_id: str) -> None:

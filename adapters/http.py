@@ -6,17 +6,18 @@ transport. Messages name the agency and the kind of failure, never the payload.
 
 Network clients use the ``httpx-aiohttp`` transport (httpx's API over aiohttp: a fraction of
 httpx's own CPU per request, see ``bench/upstream.py``); tests pass their own transport
-(``httpx.ASGITransport`` over the mock app, ``httpx.MockTransport``). Redirects are never
+(``httpx.ASGITransport`` over the mock app, ``httpx.MockTransport``). Every request is an
+``httpx.Request`` handed to the transport, in tests as in production. Redirects are never
 followed, and the environment (proxies, ``.netrc``) is never read.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from types import TracebackType
 from typing import Any
 
 import httpx
@@ -108,19 +109,36 @@ def check_status(agency: str, response: httpx.Response, *, not_found: bool = Fal
     raise AgencyBadResponse(agency, f"the agency refused the request (HTTP {status})")
 
 
-@contextmanager
-def map_http_errors(agency: str) -> Iterator[None]:
+class _HttpErrors:
+    """The context manager :func:`map_http_errors` returns (a class: entered on every call)."""
+
+    __slots__ = ("agency",)
+
+    def __init__(self, agency: str) -> None:
+        self.agency = agency
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if exc is None or isinstance(exc, AgencyError):
+            return
+        if isinstance(exc, httpx.TimeoutException):
+            raise AgencyTimeout(self.agency) from None
+        if isinstance(exc, httpx.TransportError | httpx.InvalidURL):
+            raise AgencyUnavailable(self.agency) from None
+        if isinstance(exc, ShapeError | orjson.JSONDecodeError | UnicodeDecodeError):
+            raise AgencyBadResponse(self.agency) from None
+
+
+def map_http_errors(agency: str) -> _HttpErrors:
     """Translate httpx exceptions (and shape errors) into the agency error tree."""
-    try:
-        yield
-    except AgencyError:
-        raise
-    except httpx.TimeoutException:
-        raise AgencyTimeout(agency) from None
-    except (httpx.TransportError, httpx.InvalidURL):
-        raise AgencyUnavailable(agency) from None
-    except (ShapeError, orjson.JSONDecodeError, UnicodeDecodeError):
-        raise AgencyBadResponse(agency) from None
+    return _HttpErrors(agency)
 
 
 async def read_limited(agency: str, response: httpx.Response, limit: int) -> bytes:
@@ -189,12 +207,13 @@ class RestClient:
         headers.append((b"Accept", b"application/json"))
         if content is not None:
             headers.append((b"Content-Type", b"application/json"))
+        agency = self.agency
         url = self._urls.get(path)
         if url is None:
             url = httpx.URL(self._base + path)
             if method == "POST":  # the batch endpoints: a handful of fixed paths
                 self._urls[path] = url
-        with map_http_errors(self.agency):
+        with map_http_errors(agency):
             request = httpx.Request(
                 method,
                 url,
@@ -204,8 +223,8 @@ class RestClient:
             )
             response = await self._transport.handle_async_request(request)
             try:
-                check_status(self.agency, response, not_found=not_found)
-                body = await read_limited(self.agency, response, self._config.max_response_bytes)
+                check_status(agency, response, not_found=not_found)
+                body = await read_limited(agency, response, self._config.max_response_bytes)
             finally:
                 await response.aclose()
             return orjson.loads(body)

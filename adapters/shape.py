@@ -84,17 +84,18 @@ def optional_integer(
     return integer(parent, name, path, low=low, high=high)
 
 
-def parse_date(value: Any, path: str) -> date:
+def parse_date(value: Any, path: str, name: str | None = None) -> date:
+    """``value`` as a date; a ``ShapeError`` names ``path`` (``path.name`` with ``name``)."""
     if isinstance(value, str) and _DATE.fullmatch(value):
         try:
             return date.fromisoformat(value)
         except ValueError:
             pass
-    raise ShapeError(path, "a date YYYY-MM-DD")
+    raise ShapeError(path if name is None else f"{path}.{name}", "a date YYYY-MM-DD")
 
 
 def day(parent: Mapping[str, Any], name: str, path: str) -> date:
-    return parse_date(parent.get(name), f"{path}.{name}")
+    return parse_date(parent.get(name), path, name)
 
 
 def optional_day(parent: Mapping[str, Any], name: str, path: str) -> date | None:
@@ -103,29 +104,41 @@ def optional_day(parent: Mapping[str, Any], name: str, path: str) -> date | None
     return day(parent, name, path)
 
 
-def parse_month(value: Any, path: str) -> date:
+_MONTHS: dict[str, date] = {}  # month text → its first day: few values, read in every answer
+
+
+def parse_month(value: Any, path: str, name: str | None = None) -> date:
+    """``value`` (``YYYY-MM``) as the month's first day; errors as :func:`parse_date`'s."""
+    if type(value) is str:
+        found = _MONTHS.get(value)
+        if found is not None:
+            return found
     if isinstance(value, str) and _MONTH.fullmatch(value):
         year, month = int(value[:4]), int(value[5:])
         if 1 <= month <= 12 and year >= 1:
-            return date(year, month, 1)
-    raise ShapeError(path, "a month YYYY-MM")
+            first = date(year, month, 1)
+            if type(value) is str and len(_MONTHS) < 4096:
+                _MONTHS[value] = first
+            return first
+    raise ShapeError(path if name is None else f"{path}.{name}", "a month YYYY-MM")
 
 
 def month(parent: Mapping[str, Any], name: str, path: str) -> date:
-    return parse_month(parent.get(name), f"{path}.{name}")
+    return parse_month(parent.get(name), path, name)
 
 
-def parse_money(value: Any, path: str) -> Decimal:
+def parse_money(value: Any, path: str, name: str | None = None) -> Decimal:
+    """``value`` (a decimal string) as ``Decimal``; errors as :func:`parse_date`'s."""
     if isinstance(value, str) and _MONEY.fullmatch(value):
         try:
             return Decimal(value)
         except InvalidOperation:
             pass
-    raise ShapeError(path, "a decimal string")
+    raise ShapeError(path if name is None else f"{path}.{name}", "a decimal string")
 
 
 def money(parent: Mapping[str, Any], name: str, path: str) -> Decimal:
-    return parse_money(parent.get(name), f"{path}.{name}")
+    return parse_money(parent.get(name), path, name)
 
 
 def choice(parent: Mapping[str, Any], name: str, path: str, enum: type[E]) -> E:
@@ -187,8 +200,18 @@ def year_month(item: Any, name: str, path: str) -> date:
     raise ShapeError(f"{path}.{name}", "a month")
 
 
+_MEMBERS: dict[type[StrEnum], dict[str, StrEnum]] = {}  # enum → its members by value
+
+
 def enum_value(item: Any, name: str, path: str, enum: type[E]) -> E:
     value = node(item, name, path)
+    if type(value) is str:  # the members by value: what enum(value) finds, without its call
+        members = _MEMBERS.get(enum)
+        if members is None:
+            members = _MEMBERS[enum] = {member.value: member for member in enum}
+        found = members.get(value)
+        if found is not None:
+            return found  # type: ignore[return-value]
     try:
         return enum(value)
     except ValueError:

@@ -6,8 +6,9 @@ The population mock runs under uvicorn in a *separate process* on 127.0.0.1, so 
 
 - plain aiohttp (``ClientSession``), the reference;
 - the adapters' client: ``RestClient`` over the ``httpx-aiohttp`` transport as
-  ``open_adapters`` builds it (streamed read with a size limit, status mapping, orjson),
-  without cache or guard;
+  ``open_adapters`` builds it (an ``httpx.Request`` handed to the transport's
+  ``handle_async_request``; streamed read with a size limit, status mapping, orjson), without
+  cache or guard;
 - plain ``httpx.AsyncClient.post`` over httpx's own transport, for context.
 
 Rounds alternate (A B C A B C …); the table reports the median of the per-round ratios.

@@ -214,3 +214,28 @@ async def test_redis_entries_carry_a_time_to_live(redis_url: str) -> None:
     finally:
         await cache.clear(namespace)
         await cache.close()
+
+
+# --- memory -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("value", SAMPLES)
+async def test_memory_entries_come_back_exactly_and_unshared(value: Any) -> None:
+    from adapters.cache import CachedAnswer
+
+    cache = AnswerCache.from_url("memory://", timeout=0.1)
+    key = cache_key("vemtas-test", "population", "persons", (), AYNUR)
+    try:
+        await cache.set_many({key: CachedAnswer(value=value, stored_at=12.5)}, ttl=120)
+        found = await cache.get_many([key, key + "-other"])
+    finally:
+        await cache.close()
+    assert list(found) == [key] and found[key].stored_at == 12.5
+    restored = found[key].value
+    assert restored == value
+    assert type(restored) is type(value)
+    assert repr(restored) == repr(value)  # Decimal("450.00") stays "450.00"
+    if isinstance(value, tuple | PersonRecord | FamilyRecord | FarmerRecord) and value:
+        assert restored is not value  # a copy: nothing shared with the caller
+    if isinstance(value, PersonRecord):
+        assert restored.sex is Sex.F  # the very enum member
