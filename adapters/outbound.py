@@ -33,7 +33,7 @@ import orjson
 
 from adapters.base import AdapterConfig, CallContext
 from adapters.errors import AgencyConflict, AgencyError, AgencyRejected
-from adapters.http import check_status, map_http_errors, read_limited, xroad_headers
+from adapters.http import check_status, http_timeout, map_http_errors, read_limited, xroad_headers
 from adapters.resilience import CircuitBreaker, Guard
 
 T = TypeVar("T")
@@ -77,38 +77,71 @@ def _refused_field(body: bytes) -> str | None:
 
 class WriteClient:
     """I/O for one outbound agency: a JSON POST with ``Idempotency-Key``, or a GET; X-Road
-    headers on both; statuses and httpx failures translated (table above)."""
+    headers on both; statuses and httpx failures translated (table above).
 
-    def __init__(self, agency: str, config: AdapterConfig, http: httpx.AsyncClient) -> None:
+    Requests go straight to the agency's transport (``handle_async_request``: on the network
+    the ``httpx-aiohttp`` transport), as the read adapters' :class:`~adapters.http.RestClient`
+    does: the client's own machinery (cookies, auth, redirects, event hooks, default headers)
+    is of no use for these calls and cost the worker several times the CPU of the exchange
+    itself. ``http`` is the client over ``transport``: it owns the transport's lifetime."""
+
+    def __init__(
+        self,
+        agency: str,
+        config: AdapterConfig,
+        http: httpx.AsyncClient,
+        transport: httpx.AsyncBaseTransport,
+    ) -> None:
         self.agency = agency
         self._config = config
         self._http = http
+        self._transport = transport
+        self._base = config.url(agency)
+        self._timeout = http_timeout(config).as_dict()
+        self._urls: dict[str, httpx.URL] = {}  # the POST paths, parsed once
 
     async def post(
         self, path: str, body: Mapping[str, Any], idempotency_key: str, ctx: CallContext
     ) -> Reply:
-        headers = {IDEMPOTENCY_HEADER: check_idempotency_key(idempotency_key)}
-        return await self._exchange("POST", path, ctx, headers, orjson.dumps(body))
+        key = check_idempotency_key(idempotency_key)
+        return await self._exchange("POST", path, ctx, key, orjson.dumps(body))
 
     async def get(self, path: str, ctx: CallContext) -> Any:
         """The JSON answer; ``AgencyNotFound`` on 404."""
-        return (await self._exchange("GET", path, ctx, {}, None)).payload
+        return (await self._exchange("GET", path, ctx, None, None)).payload
+
+    def _url(self, method: str, path: str) -> httpx.URL:
+        url = self._urls.get(path)
+        if url is None:
+            url = httpx.URL(self._base + path)
+            if method == "POST":  # a handful of fixed paths (GETs carry an id)
+                self._urls[path] = url
+        return url
 
     async def _exchange(
         self,
         method: str,
         path: str,
         ctx: CallContext,
-        extra: Mapping[str, str],
+        idempotency_key: str | None,
         content: bytes | None,
     ) -> Reply:
-        agency = self.agency
-        headers = {**xroad_headers(self._config, ctx), **extra, "Accept": "application/json"}
+        headers = xroad_headers(self._config, ctx)
+        if idempotency_key is not None:
+            headers[IDEMPOTENCY_HEADER] = idempotency_key
+        headers["Accept"] = "application/json"
         if content is not None:
             headers["Content-Type"] = "application/json"
+        agency = self.agency
         with map_http_errors(agency):
-            request = self._http.build_request(method, path, headers=headers, content=content)
-            response = await self._http.send(request, stream=True)
+            request = httpx.Request(
+                method,
+                self._url(method, path),
+                headers=[(name.encode(), value.encode()) for name, value in headers.items()],
+                content=content,
+                extensions={"timeout": self._timeout},
+            )
+            response = await self._transport.handle_async_request(request)
             try:
                 status = response.status_code
                 if status == 409:

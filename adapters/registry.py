@@ -183,7 +183,7 @@ async def open_adapters(
                 core("agriculture"), AgricultureClient(rest("agriculture"))
             ),
             telecom=TelecomAdapter(core("telecom"), TelecomClient(rest("telecom"))),
-            bank=bank.build(config, http("bank")[0]),
-            messaging=messaging.build(config, http("messaging")[0]),
+            bank=bank.build(config, *http("bank")),
+            messaging=messaging.build(config, *http("messaging")),
             cache=cache,
         )

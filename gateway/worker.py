@@ -98,18 +98,19 @@ async def running_worker(
     """Run a :class:`~resolvers.worker.Worker` as a task until the block exits. ``today`` is
     the composition root's day (pinned by ``VEMTAS_CLOCK`` in dev); schedules (leases,
     retries) always run on the real clock, as the database stamps them."""
-    worker = Worker(adapters, database, policy, today=today, now=utc_now)
-    settle_after_startup()  # gateway/heap.py
-    stop = asyncio.Event()
-    task = asyncio.create_task(worker.run(stop, poll_interval))
-    try:
-        yield worker
-    finally:
-        stop.set()
+    async with database.worker_session() as next_due:
+        worker = Worker(adapters, database, policy, today=today, now=utc_now, next_due=next_due)
+        settle_after_startup()  # gateway/heap.py
+        stop = asyncio.Event()
+        task = asyncio.create_task(worker.run(stop, poll_interval))
         try:
-            await asyncio.wait_for(task, timeout=10)
-        except TimeoutError:
-            task.cancel()
+            yield worker
+        finally:
+            stop.set()
+            try:
+                await asyncio.wait_for(task, timeout=10)
+            except TimeoutError:
+                task.cancel()
 
 
 def example_application(world: World) -> str:

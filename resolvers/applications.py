@@ -14,6 +14,12 @@ The life of an application (the repository's side is docs/persistence.md)::
 The worker (:mod:`resolvers.worker`) calls the same :func:`decide` for applications left
 waiting or interrupted, and delivers the outbox (card orders, SMS, e-mail).
 
+The audit rows of the flow's agency reads ride in its writes (:func:`resolvers.audit.carrying`):
+identification's in the registration, the family lookup's in ASSESSING, the facts' and the
+decision's own in the decision (or in AWAITING_DATA). Nothing the flow read is answered before
+they are committed; a flow that ends without such a write appends them on its own first
+(:func:`resolvers.audit.deferred_rows`).
+
 Time: the registration date is the Baku date of the request (``RequestContext.today``, pinned
 by ``VEMTAS_CLOCK`` in dev); timestamps are the real time of day on that date
 (:func:`moment`), so that a pinned clock still orders applications as they came.
@@ -60,6 +66,7 @@ from adapters.db import (
     OutboxMessage,
     OutboxTopic,
     Outcome,
+    RegisterResult,
     StaleApplication,
     backoff,
 )
@@ -227,44 +234,61 @@ async def submit(ctx: RequestContext, raw: ApplicationInput) -> Submitted:
         existing = await db.application_by_idempotency_key(key)
     if existing is not None:
         return await _replay(ctx, existing, digest)
-
-    # identification reads under the caller's own purpose (an operator's: application intake)
-    found = await _identify(ctx, raw)
-    if isinstance(found, tuple):
-        return Submitted(None, found)
-    family = found
-    now = moment(ctx)
-    today = ctx.today
     language = Language(raw.language)
-    new = NewApplication(
-        idempotency_key=key,
-        request_digest=digest,
-        channel=channel,
-        submitted_by=principal.sub,
-        submitted_role=_role_of(principal),
-        representative_fin=raw.representative_fin,
-        member_fins=tuple(raw.members),
-        phone=raw.phone,
-        email=raw.email,
-        submitted_at=now,
-        registered_on=today,
-        decision_due_on=decision_due_date(today),
-        next_attempt_at=ctx.clock() + timedelta(seconds=ctx.policy.takeover_after),
-        household_id=family.household_id,
-        district=family.district,
-        render_notices=lambda row: registration_notices(row, language),
-        registered_detail=_intake_detail(principal, language),
-    )
     try:
         with database_errors():
-            result = await db.register_application(new)
+            registered = await _identify_and_register(ctx, raw, key, digest, channel, language)
     except IdempotencyConflict:
         return Submitted(None, _key_conflict())
-    if not result.created:
-        return await _replay(ctx, result.application, digest)
+    if isinstance(registered, tuple):
+        return Submitted(None, registered)
+    if not registered.created:
+        return await _replay(ctx, registered.application, digest)
     ctx.policy.crash_point("after-register")
-    row = await _decide_within_budget(ctx, result.application, language)
+    row = await _decide_within_budget(ctx, registered.application, language)
     return Submitted(Visible(row, status_only=_status_only(principal, row)))
+
+
+async def _identify_and_register(
+    ctx: RequestContext,
+    raw: ApplicationInput,
+    key: str,
+    digest: str,
+    channel: Channel,
+    language: Language,
+) -> RegisterResult | tuple[UserProblem, ...]:
+    """Identification (under the caller's own purpose: an operator's is application intake),
+    then registration, whose transaction carries the audit rows of identification's reads;
+    on any other way out (a user error, an agency's, a key conflict) they are appended on
+    their own before anything is answered."""
+    principal = ctx.require_principal()
+    db = database(ctx)
+    async with audit.deferred_rows(ctx):
+        found = await _identify(ctx, raw)
+        if isinstance(found, tuple):
+            return found
+        family = found
+        today = ctx.today
+        new = NewApplication(
+            idempotency_key=key,
+            request_digest=digest,
+            channel=channel,
+            submitted_by=principal.sub,
+            submitted_role=_role_of(principal),
+            representative_fin=raw.representative_fin,
+            member_fins=tuple(raw.members),
+            phone=raw.phone,
+            email=raw.email,
+            submitted_at=moment(ctx),
+            registered_on=today,
+            decision_due_on=decision_due_date(today),
+            next_attempt_at=ctx.clock() + timedelta(seconds=ctx.policy.takeover_after),
+            household_id=family.household_id,
+            district=family.district,
+            render_notices=lambda row: registration_notices(row, language),
+            registered_detail=_intake_detail(principal, language),
+        )
+        return await audit.carrying(ctx, lambda rows: db.register_application(new, audit_rows=rows))
 
 
 def _role_of(principal: Principal) -> str:
@@ -441,7 +465,11 @@ async def decide(
     now = moment(ctx)
     work = ctx.with_issue(application.id, now=now)
     try:
-        return await _decide(ctx, work, application, reassessment, language)
+        # the audit rows of the reads ride in the write that follows them (the start of the
+        # assessment, the decision, the wait for data); what is left when the decision ends
+        # another way is appended before it returns or raises
+        async with audit.deferred_rows(work):
+            return await _decide(ctx, work, application, reassessment, language)
     finally:
         work.release()  # no reference cycles left for the collector
 
@@ -464,15 +492,20 @@ async def _decide(
         failed = "population"
     if family is None:
         missing = [MissingItem(failed, "population.family", application.representative_fin)]
-        return await _awaiting(ctx, application, missing, reassessment)
+        return await _awaiting(work, application, missing, reassessment)
     row = application
     if not reassessment:
+        retry_at = ctx.clock() + timedelta(seconds=policy.takeover_after)
         try:
-            row = await db.begin_assessment(
-                application.id,
-                retry_at=ctx.clock() + timedelta(seconds=policy.takeover_after),
-                household_id=family.household_id,
-                district=family.district,
+            row = await audit.carrying(
+                work,
+                lambda rows: db.begin_assessment(
+                    application.id,
+                    retry_at=retry_at,
+                    household_id=family.household_id,
+                    district=family.district,
+                    audit_rows=rows,
+                ),
             )
         except StaleApplication:
             return await db.get_application(application.id) or application
@@ -483,7 +516,7 @@ async def _decide(
             facts = await family_facts(work, family, application.registered_on)
         except AgencyError as exc:
             missing = [MissingItem(exc.agency, "population.persons", None)]
-            return await _awaiting(ctx, row, missing, reassessment)
+            return await _awaiting(work, row, missing, reassessment)
     facts = replace(facts, declared_members=tuple(application.member_fins))
     facts = await _with_own_grants(db, facts, application, family)
     # a decision never rests on an answer the cache kept past its time because the agency
@@ -492,13 +525,13 @@ async def _decide(
     result = require_fresh_answers(assess(facts, application.registered_on, now), stale.operations)
     if isinstance(result, StaleAnswers):
         missing = [MissingItem(m.agency, m.input, m.fin) for m in result.missing]
-        return await _awaiting(ctx, row, missing, reassessment)
+        return await _awaiting(work, row, missing, reassessment)
     if isinstance(result, InsufficientData):
         missing = [
             MissingItem(item["agency"], item["input"], item["fin"])
             for item in missing_to_json(result)["missingData"]
         ]
-        return await _awaiting(ctx, row, missing, reassessment)
+        return await _awaiting(work, row, missing, reassessment)
     person = await work.persons().load(application.representative_fin)
     language = language or await notice_language(db, application.id)
     messages = await _decision_messages(db, row, family, person, result, reassessment, language)
@@ -511,10 +544,10 @@ async def _decide(
         rules_version=result.rules_version,
         decided_at=result.decided_at,
     )
-    # the decision is written to the audit log (one row per member) before it is stored: if
-    # the log cannot take it, nothing is decided and the worker tries again
-    await audit.record_decision(
-        db,
+    # the decision's own audit rows (one per member) ride in its transaction, after the rows of
+    # the reads it rests on: if the log cannot take them, nothing is decided and the worker
+    # tries again; if another decider won, neither is written
+    decided_rows = audit.decision_rows(
         actor=audit.Actor.of(work.require_principal(), work.stated_purpose),
         application_id=row.id,
         member_fins=(application.representative_fin, *application.member_fins),
@@ -522,8 +555,12 @@ async def _decide(
         reassessment=reassessment,
     )
     try:
-        decided = await db.record_decision(
-            row.id, record, messages, row.version, reassessment=reassessment
+        decided = await audit.carrying(
+            work,
+            lambda rows: db.record_decision(
+                row.id, record, messages, row.version, reassessment=reassessment, audit_rows=rows
+            ),
+            also=decided_rows,
         )
     except StaleApplication:
         return await db.get_application(row.id) or row
@@ -556,7 +593,12 @@ async def _awaiting(
     retry_at = ctx.clock() + timedelta(seconds=delay * random.uniform(1.0, 1.25))  # noqa: S311
     db = database(ctx)
     try:
-        return await db.mark_awaiting_data(row.id, missing, retry_at, expected_version=row.version)
+        return await audit.carrying(
+            ctx,
+            lambda rows: db.mark_awaiting_data(
+                row.id, missing, retry_at, expected_version=row.version, audit_rows=rows
+            ),
+        )
     except StaleApplication:
         return await db.get_application(row.id) or row
 

@@ -9,11 +9,19 @@ Recording (docs/trust.md):
   appended, carrying the X-Road ids of the agency messages; all the rows of one batch are one
   transaction. If they cannot be written the batch fails: no personal data is returned
   (:class:`AuditUnavailable`).
+- The application flow (:mod:`resolvers.applications`: identification and registration, each
+  decision) holds its rows instead (:func:`deferred_rows`): nothing it read leaves the gateway
+  before the flow's next write transaction (the registration, the start of the assessment,
+  the decision with its outbox, the wait for data) has appended them to the chain and
+  committed them with its change (:func:`carrying`), all or nothing. A path that ends without
+  such a write (a user error, a decision someone else made first, an agency error, an
+  exception) appends what is left on its own before the caller gets anything, or fails with
+  :class:`AuditUnavailable`.
 - The family-composition lookups that authorization needs (``population.families*``) are held
   until the verdict: :func:`settle_family` records them as allowed, or as denied with the
   reason, so that a refused request leaves exactly one row per person and no "allowed" one.
-- Denials without an agency read (:func:`record_denial`) and decisions (:func:`record_decision`)
-  are rows too.
+- Denials without an agency read (:func:`record_denial`) and decisions (:func:`decision_rows`,
+  carried by the decision's own transaction) are rows too.
 
 The purpose of each read is the request's stated :class:`~resolvers.purpose.Purpose`, checked
 against the caller's roles before any agency is asked.
@@ -24,16 +32,17 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Iterable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import structlog
 
 from adapters.base import track_xroad_ids
 from adapters.db.audit import AuditEntry, AuditLog, AuditPage, AuditRow
-from adapters.db.errors import PersistenceError
+from adapters.db.errors import DatabaseUnavailable, PersistenceError
 from adapters.records import FamilyRecord
 from resolvers import authorization
 from resolvers.errors import ApiError, BadUserInput, Forbidden
@@ -42,7 +51,10 @@ from resolvers.purpose import Purpose, PurposeKind, acting_role
 
 if TYPE_CHECKING:
     from adapters.db import Database
+    from adapters.db.repository import LastStatements
     from resolvers.context import RequestContext
+
+T = TypeVar("T")
 
 log = structlog.get_logger("vemtas.audit")
 
@@ -250,6 +262,93 @@ async def append(database: Database | None, entries: list[AuditEntry]) -> None:
         raise AuditUnavailable() from exc
 
 
+@dataclass
+class DeferredAudit:
+    """The rows of one application flow's reads, held for the flow's next write transaction
+    (:func:`deferred_rows`, :func:`carrying`), in the order they were read."""
+
+    entries: list[AuditEntry] = field(default_factory=list)
+
+    def add(self, entries: Iterable[AuditEntry]) -> None:
+        self.entries.extend(entries)
+
+    def take(self) -> list[AuditEntry]:
+        taken, self.entries = self.entries, []
+        return taken
+
+    def give_back(self, entries: list[AuditEntry]) -> None:
+        """Rows a write transaction did not commit, held again ahead of the newer ones."""
+        self.entries[:0] = entries
+
+
+@asynccontextmanager
+async def deferred_rows(ctx: RequestContext) -> AsyncIterator[DeferredAudit]:
+    """Within the block, the audit rows of ``ctx``'s reads are held instead of written, for
+    the flow's write transactions to carry (:func:`carrying`). Whatever is still held when
+    the block ends, on any path, is appended on its own before the block is left: the caller
+    gets nothing that rests on rows not in the log. When that append fails the block raises
+    :class:`AuditUnavailable` — instead of its own exception too, unless that one already says
+    the database is away (nothing was written, nothing is returned)."""
+    deferred = DeferredAudit()
+    previous, ctx.audit_deferred = ctx.audit_deferred, deferred
+    try:
+        yield deferred
+    except BaseException as exc:
+        ctx.audit_deferred = previous
+        await _flush_after(ctx.database, deferred, exc)
+        raise
+    ctx.audit_deferred = previous
+    await append(ctx.database, deferred.take())
+
+
+async def _flush_after(
+    database: Database | None, deferred: DeferredAudit, exc: BaseException
+) -> None:
+    entries = deferred.take()
+    if not entries:
+        return
+    try:
+        await append(database, entries)
+    except AuditUnavailable:
+        if isinstance(exc, Exception) and not isinstance(exc, DatabaseUnavailable):
+            raise
+        log.warning("audit rows not written", rows=len(entries), error=type(exc).__name__)
+
+
+async def carrying(
+    ctx: RequestContext,
+    write: Callable[[LastStatements | None], Awaitable[T]],
+    *,
+    also: Iterable[AuditEntry] = (),
+) -> T:
+    """``write`` (a repository write transaction taking ``audit_rows``) carrying the rows held
+    for ``ctx`` and then ``also`` (rows that exist only if the write does: a decision's) as its
+    last statements: committed with its change, or — when it raises — neither; the held rows
+    are then held again (the flow appends them before it answers), ``also`` is dropped."""
+    deferred = ctx.audit_deferred
+    held = deferred.take() if deferred is not None else []
+    entries = [*held, *also]
+    if not entries:
+        return await write(None)
+    try:
+        if ctx.database is None:
+            raise AuditUnavailable()
+        return await write(AuditLog(ctx.database).carried(entries))
+    except BaseException:
+        if deferred is not None:
+            deferred.give_back(held)
+        raise
+
+
+async def _record(ctx: RequestContext, entries: list[AuditEntry]) -> None:
+    """Write ``entries`` before the caller goes on, or hold them when ``ctx`` defers."""
+    deferred = ctx.audit_deferred
+    if deferred is not None:
+        deferred.add(entries)
+        return
+    await ctx.audit_state.write(ctx.database, entries)
+
+
 def _entry(
     ctx: RequestContext,
     purpose: Purpose,
@@ -294,7 +393,8 @@ def audited(
     gated: bool = False,
 ) -> Callable[[list[Any]], Awaitable[Mapping[Any, Any]]]:
     """``call`` (one agency batch read) with the audit trail around it: the purpose is checked
-    before the agency is asked, and the rows are written before the answer is returned.
+    before the agency is asked, and the rows are written before the answer is returned (in an
+    application flow's context, held for the flow's next write: :func:`deferred_rows`).
     ``gated`` (a family-composition lookup for an authorization check): the rows are held
     until :func:`settle_family` records them with the verdict."""
     agency, item = data_item_of(name, args)
@@ -318,8 +418,8 @@ def audited(
         fins = dict.fromkeys(
             fin for key in keys for fin in _subjects(state, name, key, found.get(key))
         )
-        await ctx.audit_state.write(
-            ctx.database,
+        await _record(
+            ctx,
             [
                 _entry(
                     ctx,
@@ -422,7 +522,7 @@ async def settle_family(
                     xroad_ids=read.xroad_ids,
                 )
             )
-    await ctx.audit_state.write(ctx.database, entries)
+    await _record(ctx, entries)
 
 
 async def record_denial(
@@ -441,23 +541,22 @@ async def record_denial(
         _entry(ctx, purpose, fin, agency, item, allowed=False, reason=code)
         for fin in dict.fromkeys(fins)
     ]
-    await ctx.audit_state.write(ctx.database, entries)
+    await _record(ctx, entries)
 
 
-async def record_decision(
-    database: Database | None,
+def decision_rows(
     *,
     actor: Actor,
     application_id: str,
     member_fins: Iterable[str],
     correlation_id: str,
     reassessment: bool = False,
-) -> None:
+) -> list[AuditEntry]:
     """One row per member of the application for a decision made on it (purpose: the
-    application). Call it in the same flow that records the decision; it raises
-    :class:`AuditUnavailable` if the rows cannot be written."""
+    application), for the decision's own transaction to carry (:func:`carrying` ``also``):
+    the decision is stored with its rows or not at all."""
     reason = "reassessed" if reassessment else "decided"
-    entries = [
+    return [
         AuditEntry(
             actor_sub=actor.sub,
             actor_role=actor.role.value,
@@ -474,7 +573,6 @@ async def record_decision(
         )
         for fin in dict.fromkeys(member_fins)
     ]
-    await append(database, entries)
 
 
 #: The actor of decisions the worker makes with no one signed in.
@@ -603,8 +701,8 @@ async def audit_log(
     page = await _page(ctx, subject_fin=fin, first=first, after=after)
     purpose = ctx.stated_purpose
     subjects = dict.fromkeys(row.entry.subject_fin for row in page.rows)
-    await ctx.audit_state.write(
-        ctx.database,
+    await _record(
+        ctx,
         [
             _entry(ctx, purpose, subject, OWN_AGENCY, "audit_log", allowed=True, reason="read")
             for subject in subjects
@@ -620,11 +718,14 @@ __all__ = [
     "Actor",
     "AuditUnavailable",
     "DataAccess",
+    "DeferredAudit",
     "RequestAudit",
     "audit_log",
     "audited",
+    "carrying",
+    "decision_rows",
+    "deferred_rows",
     "my_data_access_log",
-    "record_decision",
     "record_denial",
     "settle_family",
 ]

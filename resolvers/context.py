@@ -37,7 +37,7 @@ from adapters.records import (
     VehicleRecord,
 )
 from resolvers.application_policy import ApplicationPolicy, Background
-from resolvers.audit import RequestAudit, audited
+from resolvers.audit import DeferredAudit, RequestAudit, audited
 from resolvers.errors import Forbidden, Unauthenticated
 from resolvers.loaders import LoaderRegistry, batch_loader
 from resolvers.principal import Principal, Role
@@ -107,12 +107,18 @@ class RequestContext:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     # the audit trail's per-request state (resolvers/audit.py); shared by with_issue copies
     audit_state: RequestAudit = field(default_factory=RequestAudit)
+    # while an application flow runs on this context: its reads' audit rows, held for the
+    # flow's next write transaction (resolvers.audit.deferred_rows); never shared by copies
+    audit_deferred: DeferredAudit | None = None
 
     def with_issue(self, issue: str, *, now: datetime | None = None) -> RequestContext:
         """A context for work on one application (``issue`` = its id) or for one stated
         purpose: the same caller and adapters, fresh DataLoaders, and every agency call
-        carrying ``issue`` as its X-Road issue; ``now`` stamps the evidence gathered in it."""
-        return replace(self, loaders=LoaderRegistry(), issue=issue, now=now or self.now)
+        carrying ``issue`` as its X-Road issue; ``now`` stamps the evidence gathered in it.
+        Its reads are audited as they are made until it defers them itself."""
+        return replace(
+            self, loaders=LoaderRegistry(), issue=issue, now=now or self.now, audit_deferred=None
+        )
 
     def release(self) -> None:
         """The request is answered: drop its DataLoaders (and with them the cycles through

@@ -7,7 +7,12 @@ Exactly once, whatever crashes: every delivery carries an idempotency key kept w
 item (``card:<application id>``, ``msg:<application id>:<notice>:<channel>``), so a redelivery
 after a crash (the lease ran out) is answered by the bank or the gateway with what the first
 delivery made (``replayed``), never done twice; and an item is completed, with its effect and
-any follow-up (the card-pickup notice), in one transaction.
+any follow-up (the card-pickup notice), in one transaction — with the other items its round
+delivered, once all of the round's calls have answered.
+
+Cheap when idle: a round first asks when anything is next due (one read; the composition root
+gives a direct probe: ``Database.worker_session``) and claims nothing, writes nothing, when
+nothing is.
 
 Failures: an agency that is down, slow, throttling or garbling its answer is retried with
 back-off (the same key); an agency that refuses the request (``400``: a bad phone number, a
@@ -23,8 +28,8 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -35,12 +40,15 @@ from adapters.db import (
     ApplicationRow,
     CardOrdered,
     Database,
+    DatabaseUnavailable,
     MessageSent,
     OutboxItem,
+    OutboxMessage,
     OutboxStatus,
     OutboxTopic,
     backoff,
 )
+from adapters.db.delivery import Completion, Due, check_effect
 from adapters.errors import AgencyConflict, AgencyError, AgencyRejected
 from adapters.messaging.texts import Language
 from adapters.registry import Adapters
@@ -57,23 +65,40 @@ class PoisonMessage(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Progress:
-    """What one round of the worker did."""
+    """What one round of the worker did; ``more``: it claimed a full batch (more may be due
+    at once)."""
 
     delivered: int = 0
     failed: int = 0
     dead: int = 0
     assessed: int = 0
     flagged: int = 0
+    more: bool = False
 
     @property
     def busy(self) -> bool:
         return bool(self.delivered or self.failed or self.dead or self.assessed)
 
 
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """A delivery that did not succeed, to record: retried at ``retry_at`` below
+    ``max_attempts`` attempts, dead-lettered at once when ``max_attempts`` is the item's own."""
+
+    item: OutboxItem
+    error: str
+    max_attempts: int
+    retry_at: datetime
+
+
 @dataclass
 class Worker:
     """One worker over the process's adapters and database. ``today``/``now`` are the
-    composition root's clock (``VEMTAS_CLOCK`` pins the day in dev)."""
+    composition root's clock (``VEMTAS_CLOCK`` pins the day in dev).
+
+    ``next_due`` tells when there is next something to do (by default
+    :meth:`Database.next_due`; the composition root may give a cheaper probe of the same
+    answer): a round that finds nothing due writes nothing."""
 
     adapters: Adapters
     database: Database
@@ -82,7 +107,9 @@ class Worker:
     now: Callable[[], datetime]
     # overdue applications are looked for once a minute, not every round
     flag_every: float = 60.0
+    next_due: Callable[[], Awaitable[Due]] | None = None
     _flagged_at: datetime | None = None
+    _due: Due = field(default_factory=Due)
 
     def context(self) -> RequestContext:
         """A request context for the worker's own work: the system principal, no request."""
@@ -100,19 +127,28 @@ class Worker:
 
     async def run_once(self) -> Progress:
         """Flag overdue applications, finish those due for another attempt, deliver the
-        outbox (in that order: a decision made now is delivered in the same round)."""
+        outbox (in that order: a decision made now is delivered in the same round). What is
+        not due is not touched: one read tells whether anything is."""
         flagged = 0
         now = self.now()
         if self._flagged_at is None or (now - self._flagged_at).total_seconds() >= self.flag_every:
             flagged = await self.flag_overdue()
             self._flagged_at = now
-        assessed = await self.retry_waiting()
-        delivered, failed, dead = await self.deliver_outbox()
-        return Progress(delivered, failed, dead, assessed, flagged)
+        probe = self.next_due or self.database.next_due
+        self._due = due = await probe()
+        assessed = await self.retry_waiting() if due.applications_due(now) else 0
+        delivered = failed = dead = 0
+        more = False
+        if assessed or due.outbox_due(now):
+            delivered, failed, dead, more = await self._deliver_due()
+        return Progress(delivered, failed, dead, assessed, flagged, more)
 
     async def run(self, stop: asyncio.Event, poll_interval: float = 0.5) -> None:
-        """Rounds until ``stop`` is set; a busy round is followed at once by the next one.
-        A database or agency that fails a whole round is waited out, never fatal."""
+        """Rounds until ``stop`` is set, ``poll_interval`` apart: what falls due meanwhile
+        (new items, the card-pickup notices a round enqueued, retries) is taken together by the
+        next round. A round that claimed a full batch is followed at once by the next; an idle
+        round sleeps less when something falls due sooner. A database or agency that fails a
+        whole round is waited out, never fatal."""
         log.info("worker started")
         while not stop.is_set():
             try:
@@ -120,10 +156,18 @@ class Worker:
             except Exception as exc:
                 log.warning("worker round failed", extra={"error": type(exc).__name__})
                 progress = Progress()
-            if progress.busy:
+                self._due = Due()
+            if progress.more:
                 continue
+            wait = poll_interval
+            next_at = self._due.earliest
+            if not progress.busy and next_at is not None:
+                # nothing was due when this round looked: the first thing that will be
+                until = (next_at - self.now()).total_seconds()
+                if until > 0:
+                    wait = min(wait, until)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=poll_interval)
+                await asyncio.wait_for(stop.wait(), timeout=wait)
         log.info("worker stopped")
 
     # --- applications -------------------------------------------------------------------------
@@ -168,6 +212,15 @@ class Worker:
         """Claim due outbox items and deliver them: the items of one application in order (the
         registration notice before the decision's), different applications at once.
         Returns (delivered, failed and rescheduled, dead-lettered)."""
+        delivered, failed, dead, _ = await self._deliver_due()
+        return delivered, failed, dead
+
+    async def _deliver_due(self) -> tuple[int, int, int, bool]:
+        """Deliver one claimed batch; the deliveries that succeeded are recorded together, in
+        one transaction, once every call of the batch has answered (each with its effect and
+        follow-up, as one item alone would be). An item whose delivery was made but not yet
+        recorded when the worker dies is redelivered after its lease with the same idempotency
+        key, and the bank or the gateway answers with what it made the first time."""
         policy = self.policy
         items = await self.database.claim_outbox(
             self.now(),
@@ -176,7 +229,7 @@ class Worker:
             max_attempts=policy.outbox_max_attempts,
         )
         if not items:
-            return 0, 0, 0
+            return 0, 0, 0, False
         by_application: dict[str, list[OutboxItem]] = {}
         for item in items:
             by_application.setdefault(item.application_id or item.id, []).append(item)
@@ -185,52 +238,85 @@ class Worker:
             *(self._deliver_in_order(group) for group in by_application.values())
         )
         flat = [outcome for group in outcomes for outcome in group]
-        return flat.count("delivered"), flat.count("failed"), flat.count("dead")
+        done = [outcome for outcome in flat if isinstance(outcome, Completion)]
+        failures = [outcome for outcome in flat if isinstance(outcome, Failed)]
+        if done:
+            failures += await self._complete(done)
+            policy.crash_point("after-complete")
+        dead = 0
+        for failure in failures:
+            status = await self.database.fail_outbox(
+                failure.item.id, failure.error, failure.retry_at, failure.max_attempts
+            )
+            dead += status is OutboxStatus.DEAD
+        delivered = len(flat) - len(failures)
+        return delivered, len(failures) - dead, dead, len(items) >= policy.outbox_batch
 
-    async def _deliver_in_order(self, items: list[OutboxItem]) -> list[str]:
+    async def _complete(self, done: list[Completion]) -> list[Failed]:
+        """Record ``done`` in one transaction; if that fails for a reason other than the
+        database being away, one by one, so that an item that cannot be recorded (a fault of
+        ours) is retried and then dead-lettered without holding up the rest."""
+        try:
+            await self.database.complete_outbox_items(done)
+            return []
+        except DatabaseUnavailable:
+            raise
+        except Exception as exc:
+            if len(done) == 1:
+                return [self._failed(done[0].item, exc)]
+        failures: list[Failed] = []
+        for completion in done:
+            try:
+                await self.database.complete_outbox_items([completion])
+            except DatabaseUnavailable:
+                raise
+            except Exception as exc:
+                failures.append(self._failed(completion.item, exc))
+        return failures
+
+    def _failed(self, item: OutboxItem, exc: Exception) -> Failed:
+        """A fault of ours, maybe passing: retried, then dead-lettered."""
+        name = type(exc).__name__
+        log.warning("outbox delivery failed", extra={"item": item.id, "error": name})
+        return self._retry_later(item, f"worker: {name}")
+
+    async def _deliver_in_order(self, items: list[OutboxItem]) -> list[Completion | Failed]:
         return [await self.deliver(item) for item in items]
 
-    async def deliver(self, item: OutboxItem) -> str:
-        """Deliver one claimed item: ``delivered``, ``failed`` (retried later) or ``dead``."""
-        db = self.database
+    async def deliver(self, item: OutboxItem) -> Completion | Failed:
+        """Deliver one claimed item: what to record, a :class:`Completion` or a failure
+        (retried later, or dead at once). Nothing is written here."""
         try:
             if item.topic == OutboxTopic.CARD_ORDER.value:
-                await self._order_card(item)
-            elif item.topic == OutboxTopic.MESSAGE_SEND.value:
-                await self._send_message(item)
-            else:
-                raise PoisonMessage(f"unknown topic {item.topic!r}")
+                return await self._order_card(item)
+            if item.topic == OutboxTopic.MESSAGE_SEND.value:
+                return await self._send_message(item)
+            raise PoisonMessage(f"unknown topic {item.topic!r}")
         except (AgencyRejected, AgencyConflict) as exc:
             # the same request would be refused again: give up now (kept for operators)
-            await db.fail_outbox(item.id, _describe(exc), self.now(), max_attempts=item.attempts)
-            return "dead"
+            return Failed(item, _describe(exc), item.attempts, self.now())
         except PoisonMessage as exc:
-            await db.fail_outbox(
-                item.id, f"unreadable item: {type(exc).__name__}", self.now(), item.attempts
-            )
-            return "dead"
+            error = f"unreadable item: {type(exc).__name__}"
+            return Failed(item, error, item.attempts, self.now())
         except AgencyError as exc:
-            return await self._retry_later(item, _describe(exc))
-        except Exception as exc:  # a fault of ours, maybe passing: retried, then dead-lettered
-            log.warning(
-                "outbox delivery failed", extra={"item": item.id, "error": type(exc).__name__}
-            )
-            return await self._retry_later(item, f"worker: {type(exc).__name__}")
-        return "delivered"
+            return self._retry_later(item, _describe(exc))
+        except Exception as exc:
+            return self._failed(item, exc)
 
-    async def _retry_later(self, item: OutboxItem, error: str) -> str:
+    def _retry_later(self, item: OutboxItem, error: str) -> Failed:
         policy = self.policy
         delay = backoff(item.attempts, base_seconds=policy.outbox_backoff_base).total_seconds()
         at = self.now() + timedelta(seconds=delay * random.uniform(1.0, 1.25))  # noqa: S311
-        status = await self.database.fail_outbox(item.id, error, at, policy.outbox_max_attempts)
-        return "dead" if status is OutboxStatus.DEAD else "failed"
+        return Failed(item, error, policy.outbox_max_attempts, at)
 
     def _call_context(self, item: OutboxItem) -> CallContext:
         return CallContext(user_id=SYSTEM_PRINCIPAL.sub, issue=item.application_id or item.id)
 
-    async def _order_card(self, item: OutboxItem) -> None:
+    async def _order_card(self, item: OutboxItem) -> Completion:
         payload = item.payload
         key = _key(item)
+        if item.application_id is None or item.card_order_id is None:
+            raise PoisonMessage("a card order without an application")
         try:
             request = CardOrderRequest(
                 application_id=payload_text(payload, "applicationId"),
@@ -242,20 +328,22 @@ class Worker:
                 period_start=date.fromisoformat(payload_text(payload, "periodStart")),
                 period_end=date.fromisoformat(payload_text(payload, "periodEnd")),
             )
+            language = Language(payload.get("language", "az"))
         except (ArithmeticError, ValueError) as exc:
             raise PoisonMessage("the card order cannot be read") from exc
         order = await self.adapters.bank.order_card(request, key, self._call_context(item))
         self.policy.crash_point("after-bank-call")
-        application = await self._application(item)
-        language = Language(payload.get("language", "az"))
-        follow_up = card_ready_notices(
-            application, language, order.branch_address, order.pickup_from
-        )
-        effect = CardOrdered(order.order_id, order.iban, order.branch_address, order.pickup_from)
-        await self.database.complete_outbox(item.id, effect, follow_up=follow_up)
-        self.policy.crash_point("after-complete")
 
-    async def _send_message(self, item: OutboxItem) -> None:
+        def follow_up(application: ApplicationRow) -> list[OutboxMessage]:
+            return card_ready_notices(
+                application, language, order.branch_address, order.pickup_from
+            )
+
+        effect = CardOrdered(order.order_id, order.iban, order.branch_address, order.pickup_from)
+        check_effect(item, effect)
+        return Completion(item, effect, follow_up)
+
+    async def _send_message(self, item: OutboxItem) -> Completion:
         payload = item.payload
         key = _key(item)
         ctx = self._call_context(item)
@@ -270,16 +358,9 @@ class Worker:
         else:
             raise PoisonMessage(f"unknown channel {channel!r}")
         self.policy.crash_point("after-message-call")
-        await self.database.complete_outbox(item.id, MessageSent(sent.message_id, self.now()))
-        self.policy.crash_point("after-complete")
-
-    async def _application(self, item: OutboxItem) -> ApplicationRow:
-        if item.application_id is None:
-            raise PoisonMessage("a card order without an application")
-        found = await self.database.get_application(item.application_id)
-        if found is None:
-            raise PoisonMessage("a card order for an unknown application")
-        return found
+        effect = MessageSent(sent.message_id, self.now())
+        check_effect(item, effect)
+        return Completion(item, effect)
 
 
 def _key(item: OutboxItem) -> str:

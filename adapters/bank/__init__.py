@@ -2,7 +2,7 @@
 
 For the composition root (``adapters/registry.py``), alongside the REST adapters::
 
-    bank=build(config, http("bank")[0])       # the registry owns and closes the client
+    bank=build(config, *http("bank"))   # (client, transport); the registry closes the client
 
 or on its own (tests, scripts)::
 
@@ -21,7 +21,7 @@ from adapters.bank.adapter import AGENCY, Bank, BankAdapter
 from adapters.bank.client import BankClient
 from adapters.bank.records import CardOrder, CardOrderRequest, CardOrderStatus
 from adapters.base import AdapterConfig
-from adapters.http import open_http_client
+from adapters.http import network_transport, open_http_client
 from adapters.outbound import OutboundCore, WriteClient
 
 __all__ = [
@@ -35,9 +35,13 @@ __all__ = [
 ]
 
 
-def build(config: AdapterConfig, http: httpx.AsyncClient) -> BankAdapter:
-    """The bank adapter over ``http`` (the bank's long-lived client; the caller closes it)."""
-    return BankAdapter(OutboundCore(AGENCY, config), BankClient(WriteClient(AGENCY, config, http)))
+def build(
+    config: AdapterConfig, http: httpx.AsyncClient, transport: httpx.AsyncBaseTransport
+) -> BankAdapter:
+    """The bank adapter over ``transport`` (the bank's long-lived client ``http`` owns it; the
+    caller closes the client)."""
+    write = WriteClient(AGENCY, config, http, transport)
+    return BankAdapter(OutboundCore(AGENCY, config), BankClient(write))
 
 
 @asynccontextmanager
@@ -46,5 +50,6 @@ async def open_bank(
 ) -> AsyncIterator[BankAdapter]:
     """Open the bank's client (over ``transport``, by default the network's) and close it on
     exit; the base URL is ``config.url("bank")``."""
-    async with open_http_client(AGENCY, config, transport) as http:
-        yield build(config, http)
+    own = transport if transport is not None else network_transport(config)
+    async with open_http_client(AGENCY, config, own) as http:
+        yield build(config, http, own)

@@ -16,11 +16,20 @@ transaction as the rows: PostgreSQL locks it (``SELECT … FOR UPDATE``), SQLite
 ``BEGIN IMMEDIATE`` (one writer per database) and this process's writer queue. A batch of rows
 (all the reads of one loader call) is written or not at all.
 
+An append is a transaction of its own (:meth:`AuditLog.append`), or the last step of another
+write transaction (:meth:`AuditLog.carried`, passed as a repository method's ``audit_rows``:
+the application flow's registration, start of assessment, decision or wait for data), whose
+change and rows are then committed together or not at all. There the chain head is locked only
+after the transaction's other statements, just before its commit: every transaction takes its
+application rows first and the head last, so carrying and standalone appends (of this process
+or another) never wait for each other in a cycle.
+
 Triggers (migration 0002) refuse UPDATE and DELETE on the log; :meth:`AuditLog.verify` finds
 what someone with the rights to drop them did anyway.
 
     log = AuditLog(database)
     await log.append([AuditEntry(...), ...])     # before the data is returned
+    await database.record_decision(..., audit_rows=log.carried([...]))   # with the decision
     result = await log.verify(read_exported_heads(Path("var/audit-heads")))
 """
 
@@ -40,6 +49,7 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.db.errors import PersistenceError
 from adapters.db.repository import Database
@@ -165,28 +175,55 @@ def row_hash(seq: int, at: datetime, entry: AuditEntry, prev_hash: str) -> str:
     return hashlib.sha256(canonical(seq, at, entry, prev_hash)).hexdigest()
 
 
-async def _append(db: Database, entries: Sequence[AuditEntry]) -> ChainHead:
-    """One append transaction: read (PostgreSQL: lock) the chain head, insert the rows chained
-    on it, move the head."""
+def _stamp(db: Database) -> datetime:
     at = db._clock()
     if at.tzinfo is None:
         raise ValueError("naive datetime: the audit clock must be aware")
-    at = at.astimezone(UTC)
-    async with db._write() as connection:
-        select_head = _LOCK_HEAD if db._postgres else _SELECT_HEAD
-        current = (await connection.execute(select_head)).first()
-        if current is None:
-            raise RuntimeError("the audit chain head is missing: run `vemtas db upgrade`")
-        seq, prev = int(current.seq), str(current.hash)
-        values: list[dict[str, Any]] = []
-        for entry in entries:
-            seq += 1
-            digest = row_hash(seq, at, entry, prev)
-            values.append(_values(seq, at, entry, prev, digest))
-            prev = digest
-        await connection.execute(_INSERT_ROWS, values)
-        await connection.execute(_UPDATE_HEAD, {"new_seq": seq, "new_hash": prev})
+    return at.astimezone(UTC)
+
+
+async def _append_on(
+    connection: AsyncConnection, db: Database, entries: Sequence[AuditEntry]
+) -> ChainHead:
+    """Append ``entries`` inside the write transaction of ``connection``: read (PostgreSQL:
+    lock) the chain head, insert the rows chained on it, move the head. The head stays locked
+    until that transaction ends, so call this as its last step."""
+    at = _stamp(db)
+    select_head = _LOCK_HEAD if db._postgres else _SELECT_HEAD
+    current = (await connection.execute(select_head)).first()
+    if current is None:
+        raise RuntimeError("the audit chain head is missing: run `vemtas db upgrade`")
+    seq, prev = int(current.seq), str(current.hash)
+    values: list[dict[str, Any]] = []
+    for entry in entries:
+        seq += 1
+        digest = row_hash(seq, at, entry, prev)
+        values.append(_values(seq, at, entry, prev, digest))
+        prev = digest
+    await connection.execute(_INSERT_ROWS, values)
+    await connection.execute(_UPDATE_HEAD, {"new_seq": seq, "new_hash": prev})
     return ChainHead(seq=seq, hash=prev)
+
+
+async def _append(db: Database, entries: Sequence[AuditEntry]) -> ChainHead:
+    """One append transaction of its own."""
+    async with db._write() as connection:
+        return await _append_on(connection, db, entries)
+
+
+@dataclass(slots=True)
+class CarriedRows:
+    """Rows to append as the last statements of another write transaction (a repository
+    method's ``audit_rows``): committed with that transaction's change, or not at all.
+    ``head`` is the chain head they made, once the transaction ran them."""
+
+    db: Database
+    entries: Sequence[AuditEntry]
+    head: ChainHead | None = None
+
+    async def __call__(self, connection: AsyncConnection) -> None:
+        if self.entries:
+            self.head = await _append_on(connection, self.db, self.entries)
 
 
 class AuditLog:
@@ -202,6 +239,14 @@ class AuditLog:
         if not entries:
             return await self.head()
         return await _append(self._db, entries)
+
+    def carried(self, entries: Sequence[AuditEntry]) -> CarriedRows:
+        """``entries`` to be appended by another write transaction as its last step (pass it
+        as a repository method's ``audit_rows``): in order, on the same chain, stamped with
+        the database's clock when that transaction runs them, and committed with its change
+        or not at all. On PostgreSQL the chain head is locked only from then to the commit, and
+        always after the rows of the change (one lock order for every transaction)."""
+        return CarriedRows(self._db, tuple(entries))
 
     async def head(self) -> ChainHead:
         """The chain head as the database records it."""
@@ -449,6 +494,7 @@ __all__ = [
     "AuditLog",
     "AuditPage",
     "AuditRow",
+    "CarriedRows",
     "ChainHead",
     "UnreadableHeads",
     "Verification",

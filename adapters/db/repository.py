@@ -19,7 +19,7 @@ import binascii
 import contextlib
 import re
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
@@ -31,6 +31,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from adapters.db import delivery
+from adapters.db.delivery import Completion, Due, check_effect
+from adapters.db.direct import (
+    NextDue,
+    PostgresProbe,
+    Result,
+    SqliteProbe,
+    SqliteWriter,
+    sqlite_file,
+)
 from adapters.db.engine import WRITE, create_engine
 from adapters.db.errors import (
     ApplicationNotFound,
@@ -83,13 +93,102 @@ from adapters.db.tables import (
     outbox,
     registration_counters,
 )
-from adapters.db.types import UtcDateTime
 
 NUMBER_PREFIX = "TSA"
 MAX_PAGE_SIZE = 100
 MAX_ERROR_LENGTH = 500
 
 Clock = Callable[[], datetime]
+
+#: Statements a caller adds to a write transaction (a method's ``audit_rows``): run with the
+#: transaction's connection as its last step before the commit (the audit log's rows of the
+#: reads the change rests on: :meth:`adapters.db.audit.AuditLog.carried`). A method that
+#: returns has committed them with its change; one that raises has written neither.
+LastStatements = Callable[[AsyncConnection], Awaitable[object]]
+
+# The statements of registration, assessment and decision, built once (building them per call
+# cost more CPU than running them); the values are bound when they run
+_UNDECIDED = [status.value for status in UNDECIDED]
+_DECIDED = [ApplicationStatus.GRANTED.value, ApplicationStatus.REFUSED.value]
+_BY_KEY = sa.select(applications).where(applications.c.idempotency_key == sa.bindparam("key"))
+_INSERT_APPLICATION = sa.insert(applications).returning(applications)
+_INSERT_MEMBERS = sa.insert(application_members)
+_INSERT_EVENT = sa.insert(application_events)
+_INSERT_DECISION = sa.insert(decisions)
+_NEXT_NUMBER = {
+    dialect: insert(registration_counters)
+    .on_conflict_do_update(
+        index_elements=["year"],
+        set_={"last_number": registration_counters.c.last_number + 1},
+    )
+    .returning(registration_counters.c.last_number)
+    for dialect, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+}
+_BEGIN_ASSESSMENT = (
+    sa.update(applications)
+    .where(applications.c.id == sa.bindparam("b_id"), applications.c.status.in_(_UNDECIDED))
+    .values(
+        status=ApplicationStatus.ASSESSING.value,
+        attempts=applications.c.attempts + 1,
+        next_attempt_at=sa.bindparam("b_retry_at"),
+        household_id=sa.func.coalesce(sa.bindparam("b_household_id"), applications.c.household_id),
+        district=sa.func.coalesce(sa.bindparam("b_district"), applications.c.district),
+        version=applications.c.version + 1,
+        updated_at=sa.bindparam("b_now"),
+    )
+    .returning(applications)
+)
+_AWAITING_DATA = {  # by whether the expected version is given
+    versioned: sa.update(applications)
+    .where(
+        applications.c.id == sa.bindparam("b_id"),
+        applications.c.status.in_(_UNDECIDED),
+        *([applications.c.version == sa.bindparam("b_version")] if versioned else []),
+    )
+    .values(
+        status=ApplicationStatus.AWAITING_DATA.value,
+        missing_data=sa.bindparam("b_missing"),
+        next_attempt_at=sa.bindparam("b_next_attempt_at"),
+        version=applications.c.version + 1,
+        updated_at=sa.bindparam("b_now"),
+    )
+    .returning(applications)
+    for versioned in (True, False)
+}
+
+
+def _deciding(statuses: list[str]) -> sa.Update:
+    # the conditional update is the optimistic lock (and, on PostgreSQL, takes the row lock
+    # that makes a concurrent decider wait, then find the version changed)
+    return (
+        sa.update(applications)
+        .where(
+            applications.c.id == sa.bindparam("b_id"),
+            applications.c.version == sa.bindparam("b_version"),
+            applications.c.status.in_(statuses),
+        )
+        .values(
+            status=sa.bindparam("b_outcome"),
+            missing_data=sa.bindparam("b_missing"),
+            next_attempt_at=None,
+            version=applications.c.version + 1,
+            updated_at=sa.bindparam("b_now"),
+        )
+        .returning(applications)
+    )
+
+
+_DECIDE = _deciding(_UNDECIDED)
+_REASSESS = _deciding([*_UNDECIDED, *_DECIDED])
+_SUPERSEDE = (
+    sa.update(decisions)
+    .where(
+        decisions.c.application_id == sa.bindparam("b_application_id"),
+        decisions.c.superseded.is_(False),
+    )
+    .values(superseded=True)
+    .returning(decisions.c.sequence)
+)
 
 # notifications enqueued at the same instant are listed in the order of an application's life
 _KIND_RANK = sa.case(
@@ -173,32 +272,39 @@ class Database:
 
     # --- registration ---------------------------------------------------------------------------
 
-    async def register_application(self, new: NewApplication) -> RegisterResult:
+    async def register_application(
+        self, new: NewApplication, *, audit_rows: LastStatements | None = None
+    ) -> RegisterResult:
         """Register ``new`` once per idempotency key.
 
         The same key with the same ``request_digest`` gives back the application registered
         first (``created=False``); with another digest it raises
         :class:`~adapters.db.errors.IdempotencyConflict`. Concurrent calls with one key create
         one row and all get it (the unique key decides; the losers read the winner's row).
-        The application, its members, the REGISTERED event and ``new.notices`` are written in
-        one transaction."""
+        The application, its members, the REGISTERED event, ``new.notices`` and
+        ``audit_rows`` are written in one transaction; ``audit_rows`` also when the key was
+        registered before (nothing else is written then), never with a conflict."""
         try:
             async with self._write() as connection:
-                row = await _first(
-                    connection,
-                    sa.select(applications).where(
-                        applications.c.idempotency_key == new.idempotency_key
-                    ),
-                )
+                row = await _first(connection, _BY_KEY, {"key": new.idempotency_key})
                 if row is not None:  # SQLite: writers are serialized, we see the winner
-                    return RegisterResult(_same_input(_application(row), new), created=False)
+                    existing = _same_input(_application(row), new)
+                    if audit_rows is not None:
+                        await audit_rows(connection)
+                    return RegisterResult(existing, created=False)
                 created = await self._insert_application(connection, new)
+                if audit_rows is not None:
+                    await audit_rows(connection)
         except DuplicateKey:
             # PostgreSQL: another transaction committed the key while ours was in flight
-            existing = await self._by_idempotency_key(new.idempotency_key)
-            if existing is None:
+            existing_row = await self._by_idempotency_key(new.idempotency_key)
+            if existing_row is None:
                 raise
-            return RegisterResult(_same_input(existing, new), created=False)
+            existing = _same_input(existing_row, new)
+            if audit_rows is not None:
+                async with self._write() as connection:
+                    await audit_rows(connection)
+            return RegisterResult(existing, created=False)
         return RegisterResult(created, created=True)
 
     async def _insert_application(
@@ -210,38 +316,36 @@ class Database:
         number = registration_number(new.registered_on.year, sequence)
         row = await _one(
             connection,
-            sa.insert(applications)
-            .values(
-                id=application_id,
-                number=number,
-                idempotency_key=new.idempotency_key,
-                request_digest=new.request_digest,
-                status=ApplicationStatus.REGISTERED.value,
-                channel=new.channel.value,
-                submitted_by=new.submitted_by,
-                submitted_role=new.submitted_role,
-                representative_fin=new.representative_fin,
-                household_id=new.household_id,
-                district=new.district,
-                member_fins=list(new.member_fins),
-                phone=new.phone,
-                email=new.email,
-                submitted_at=new.submitted_at,
-                registered_on=new.registered_on,
-                decision_due_on=new.decision_due_on,
-                missing_data=[],
-                next_attempt_at=new.next_attempt_at,
-                attempts=0,
-                flagged_overdue=False,
-                updated_at=now,
-                version=1,
-            )
-            .returning(applications),
+            _INSERT_APPLICATION,
+            {
+                "id": application_id,
+                "number": number,
+                "idempotency_key": new.idempotency_key,
+                "request_digest": new.request_digest,
+                "status": ApplicationStatus.REGISTERED.value,
+                "channel": new.channel.value,
+                "submitted_by": new.submitted_by,
+                "submitted_role": new.submitted_role,
+                "representative_fin": new.representative_fin,
+                "household_id": new.household_id,
+                "district": new.district,
+                "member_fins": list(new.member_fins),
+                "phone": new.phone,
+                "email": new.email,
+                "submitted_at": new.submitted_at,
+                "registered_on": new.registered_on,
+                "decision_due_on": new.decision_due_on,
+                "missing_data": [],
+                "next_attempt_at": new.next_attempt_at,
+                "attempts": 0,
+                "flagged_overdue": False,
+                "updated_at": now,
+                "version": 1,
+            },
         )
         fins = dict.fromkeys((new.representative_fin, *new.member_fins))
         await connection.execute(
-            sa.insert(application_members),
-            [{"application_id": application_id, "fin": fin} for fin in fins],
+            _INSERT_MEMBERS, [{"application_id": application_id, "fin": fin} for fin in fins]
         )
         await self._event(
             connection,
@@ -260,17 +364,8 @@ class Database:
     async def _next_number(self, connection: AsyncConnection, year: int) -> int:
         # One counter row per year, incremented in the registering transaction: numbers are
         # unique and, because a rolled-back registration rolls its increment back, gap-free.
-        table = registration_counters
-        values = {"year": year, "last_number": 1}
-        increment = {"last_number": table.c.last_number + 1}
-        statement: Any
-        if self._postgres:
-            statement = postgresql.insert(table).values(values)
-            statement = statement.on_conflict_do_update(index_elements=["year"], set_=increment)
-        else:
-            statement = sqlite.insert(table).values(values)
-            statement = statement.on_conflict_do_update(index_elements=["year"], set_=increment)
-        number = await connection.scalar(statement.returning(table.c.last_number))
+        statement = _NEXT_NUMBER["postgresql" if self._postgres else "sqlite"]
+        number = await connection.scalar(statement, {"year": year, "last_number": 1})
         return int(number)
 
     async def application_by_idempotency_key(self, key: str) -> ApplicationRow | None:
@@ -279,10 +374,7 @@ class Database:
 
     async def _by_idempotency_key(self, key: str) -> ApplicationRow | None:
         async with self._read() as connection:
-            row = await _first(
-                connection,
-                sa.select(applications).where(applications.c.idempotency_key == key),
-            )
+            row = await _first(connection, _BY_KEY, {"key": key})
         return None if row is None else _application(row)
 
     # --- assessment -----------------------------------------------------------------------------
@@ -294,29 +386,33 @@ class Database:
         retry_at: datetime,
         household_id: str | None = None,
         district: str | None = None,
+        audit_rows: LastStatements | None = None,
     ) -> ApplicationRow:
         """Mark an undecided application ASSESSING (one more attempt) and record the household
         and district once known. ``retry_at`` is when the worker takes over if this attempt
         never finishes. Raises :class:`~adapters.db.errors.StaleApplication` if it was decided.
-        """
-        values: dict[str, Any] = {
-            "status": ApplicationStatus.ASSESSING.value,
-            "attempts": applications.c.attempts + 1,
-            "next_attempt_at": retry_at,
+        ``audit_rows`` are written last in the same transaction."""
+        now = self._clock()
+        params = {
+            "b_id": application_id,
+            "b_retry_at": retry_at,
+            "b_household_id": household_id,
+            "b_district": district,
+            "b_now": now,
         }
-        if household_id is not None:
-            values["household_id"] = household_id
-        if district is not None:
-            values["district"] = district
         async with self._write() as connection:
-            row = await self._change_undecided(connection, application_id, values, None)
+            row = await self._change_undecided(
+                connection, application_id, _BEGIN_ASSESSMENT, params, None
+            )
             await self._event(
                 connection,
                 application_id,
                 EventKind.ASSESSMENT_STARTED,
-                at=self._clock(),
+                at=now,
                 detail={"attempt": row.attempts},
             )
+            if audit_rows is not None:
+                await audit_rows(connection)
         return row
 
     async def mark_awaiting_data(
@@ -326,53 +422,46 @@ class Database:
         next_attempt_at: datetime,
         *,
         expected_version: int | None = None,
+        audit_rows: LastStatements | None = None,
     ) -> ApplicationRow:
         """The assessment lacked ``missing``: AWAITING_DATA, to be retried by the worker from
         ``next_attempt_at``. Refused (StaleApplication) once decided, or if ``expected_version``
-        is given and the application changed since."""
-        values = {
-            "status": ApplicationStatus.AWAITING_DATA.value,
-            "missing_data": [asdict(item) for item in missing],
-            "next_attempt_at": next_attempt_at,
+        is given and the application changed since. ``audit_rows`` are written last in the
+        same transaction."""
+        now = self._clock()
+        items = [asdict(item) for item in missing]
+        params = {
+            "b_id": application_id,
+            "b_missing": items,
+            "b_next_attempt_at": next_attempt_at,
+            "b_version": expected_version,
+            "b_now": now,
         }
+        statement = _AWAITING_DATA[expected_version is not None]
         async with self._write() as connection:
-            row = await self._change_undecided(connection, application_id, values, expected_version)
+            row = await self._change_undecided(
+                connection, application_id, statement, params, expected_version
+            )
             await self._event(
                 connection,
                 application_id,
                 EventKind.AWAITING_DATA,
-                at=self._clock(),
-                detail={
-                    "missing": [asdict(item) for item in missing],
-                    "nextAttemptAt": next_attempt_at.isoformat(),
-                },
+                at=now,
+                detail={"missing": items, "nextAttemptAt": next_attempt_at.isoformat()},
             )
+            if audit_rows is not None:
+                await audit_rows(connection)
         return row
 
     async def _change_undecided(
         self,
         connection: AsyncConnection,
         application_id: str,
-        values: Mapping[str, Any],
+        statement: sa.Update,
+        params: Mapping[str, Any],
         expected_version: int | None,
     ) -> ApplicationRow:
-        condition = sa.and_(
-            applications.c.id == application_id,
-            applications.c.status.in_([status.value for status in UNDECIDED]),
-        )
-        if expected_version is not None:
-            condition = sa.and_(condition, applications.c.version == expected_version)
-        row = await _first(
-            connection,
-            sa.update(applications)
-            .where(condition)
-            .values(
-                **values,
-                version=applications.c.version + 1,
-                updated_at=self._clock(),
-            )
-            .returning(applications),
-        )
+        row = await _first(connection, statement, params)
         if row is None:
             raise await self._why_not(connection, application_id, expected_version)
         return _application(row)
@@ -405,11 +494,12 @@ class Database:
         expected_version: int,
         *,
         reassessment: bool = False,
+        audit_rows: LastStatements | None = None,
     ) -> ApplicationRow:
         """Record ``decision`` and everything that follows from it, in one transaction: the
         decision row, the status (GRANTED or REFUSED), the DECIDED event, and
         ``outbox_messages`` (the card order for a grant, the decision notices) with their
-        PENDING card order and notification rows. All or nothing.
+        PENDING card order and notification rows, and last ``audit_rows``. All or nothing.
 
         A decision is made once: raises :class:`~adapters.db.errors.StaleApplication` if the
         application's version is no longer ``expected_version`` (someone else changed or decided
@@ -417,28 +507,17 @@ class Database:
         keeps the earlier decisions, marked superseded, and adds a REASSESSED event."""
         _check_decision(decision)
         now = self._clock()
-        allowed = [status.value for status in UNDECIDED]
-        if reassessment:
-            allowed += [ApplicationStatus.GRANTED.value, ApplicationStatus.REFUSED.value]
         async with self._write() as connection:
-            # the conditional update is the optimistic lock (and, on PostgreSQL, takes the row
-            # lock that makes a concurrent decider wait, then find the version changed)
             row = await _first(
                 connection,
-                sa.update(applications)
-                .where(
-                    applications.c.id == application_id,
-                    applications.c.version == expected_version,
-                    applications.c.status.in_(allowed),
-                )
-                .values(
-                    status=decision.outcome.value,
-                    missing_data=[],
-                    next_attempt_at=None,
-                    version=applications.c.version + 1,
-                    updated_at=now,
-                )
-                .returning(applications),
+                _REASSESS if reassessment else _DECIDE,
+                {
+                    "b_id": application_id,
+                    "b_version": expected_version,
+                    "b_outcome": decision.outcome.value,
+                    "b_missing": [],
+                    "b_now": now,
+                },
             )
             if row is None:
                 raise await self._why_not(connection, application_id, expected_version)
@@ -446,55 +525,55 @@ class Database:
             # an undecided application (the only kind a non-reassessment may decide) has none
             superseded: list[int] = []
             if reassessment:
-                result = await connection.execute(
-                    sa.update(decisions)
-                    .where(
-                        decisions.c.application_id == application_id,
-                        decisions.c.superseded.is_(False),
-                    )
-                    .values(superseded=True)
-                    .returning(decisions.c.sequence)
-                )
+                result = await connection.execute(_SUPERSEDE, {"b_application_id": application_id})
                 superseded = [int(sequence) for sequence in result.scalars()]
             sequence = max(superseded, default=0) + 1
             decision_id = _new_id()
             await connection.execute(
-                sa.insert(decisions).values(
-                    id=decision_id,
-                    application_id=application_id,
-                    sequence=sequence,
-                    outcome=decision.outcome.value,
-                    monthly_amount=decision.monthly_amount,
-                    period_start=decision.period_start,
-                    period_end=decision.period_end,
-                    record=decision.record,
-                    rules_version=decision.rules_version,
-                    decided_at=decision.decided_at,
-                    superseded=False,
-                )
-            )
-            if superseded:
-                await self._event(
-                    connection,
-                    application_id,
-                    EventKind.REASSESSED,
-                    at=decision.decided_at,
-                    detail={"supersedes": sorted(superseded), "sequence": sequence},
-                )
-            await self._event(
-                connection,
-                application_id,
-                EventKind.DECIDED,
-                at=decision.decided_at,
-                detail={
-                    "outcome": decision.outcome.value,
+                _INSERT_DECISION,
+                {
+                    "id": decision_id,
+                    "application_id": application_id,
                     "sequence": sequence,
-                    "monthlyAmount": _money_text(decision),
+                    "outcome": decision.outcome.value,
+                    "monthly_amount": decision.monthly_amount,
+                    "period_start": decision.period_start,
+                    "period_end": decision.period_end,
+                    "record": decision.record,
+                    "rules_version": decision.rules_version,
+                    "decided_at": decision.decided_at,
+                    "superseded": False,
                 },
             )
+            events = [
+                {
+                    "application_id": application_id,
+                    "at": decision.decided_at,
+                    "kind": EventKind.DECIDED.value,
+                    "detail": {
+                        "outcome": decision.outcome.value,
+                        "sequence": sequence,
+                        "monthlyAmount": _money_text(decision),
+                    },
+                }
+            ]
+            if superseded:
+                reassessed = {"supersedes": sorted(superseded), "sequence": sequence}
+                events.insert(
+                    0,
+                    {
+                        "application_id": application_id,
+                        "at": decision.decided_at,
+                        "kind": EventKind.REASSESSED.value,
+                        "detail": reassessed,
+                    },
+                )
+            await connection.execute(_INSERT_EVENT, events if superseded else events[0])
             await self._enqueue(
                 connection, application_id, outbox_messages, decision_id=decision_id, now=now
             )
+            if audit_rows is not None:
+                await audit_rows(connection)
         return _application(row)
 
     async def due_for_retry(
@@ -504,23 +583,11 @@ class Database:
         REGISTERED/ASSESSING by a crash), oldest first. They are leased: their
         ``next_attempt_at`` moves ``lease_seconds`` on, so that another worker does not take
         them, and a worker that dies loses nothing (the lease runs out)."""
-        due = (
-            sa.select(applications.c.id)
-            .where(
-                applications.c.status.in_([status.value for status in UNDECIDED]),
-                applications.c.next_attempt_at <= now,
-            )
-            .order_by(applications.c.next_attempt_at, applications.c.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
+        until = now + timedelta(seconds=lease_seconds)
         async with self._write() as connection:
             rows = (
                 await connection.execute(
-                    sa.update(applications)
-                    .where(applications.c.id.in_(due.scalar_subquery()))
-                    .values(next_attempt_at=now + timedelta(seconds=lease_seconds))
-                    .returning(applications)
+                    delivery.LEASE_DUE_APPLICATIONS, {"now": now, "limit": limit, "b_until": until}
                 )
             ).all()
         found = [_application(row) for row in rows]
@@ -530,33 +597,71 @@ class Database:
         """Flag undecided applications whose decision is due within ``within_days`` of
         ``today`` (or overdue), once each, with a FLAGGED_OVERDUE event; returns those flagged
         now."""
-        limit = today + timedelta(days=within_days)
         now = self._clock()
+        due_by = today + timedelta(days=within_days)
         async with self._write() as connection:
             rows = (
-                await connection.execute(
-                    sa.update(applications)
-                    .where(
-                        applications.c.status.in_([status.value for status in UNDECIDED]),
-                        applications.c.flagged_overdue.is_(False),
-                        applications.c.decision_due_on <= limit,
-                    )
-                    .values(flagged_overdue=True, updated_at=now)
-                    .returning(applications)
-                )
+                await connection.execute(delivery.FLAG_OVERDUE, {"b_due_by": due_by, "b_now": now})
             ).all()
             flagged = sorted((_application(row) for row in rows), key=lambda a: a.number)
-            for application in flagged:
-                await self._event(
-                    connection,
-                    application.id,
-                    EventKind.FLAGGED_OVERDUE,
-                    at=now,
-                    detail={"decisionDueOn": application.decision_due_on.isoformat()},
-                )
+            if flagged:
+                events = [
+                    delivery.event_row(
+                        application.id,
+                        EventKind.FLAGGED_OVERDUE,
+                        now,
+                        {"decisionDueOn": application.decision_due_on.isoformat()},
+                    )
+                    for application in flagged
+                ]
+                await connection.execute(delivery.INSERT_EVENTS, events)
         return flagged
 
     # --- outbox ---------------------------------------------------------------------------------
+    # The statements are built once (adapters/db/delivery.py). The worker's transactions are
+    # synchronous bodies over a connection: run through the engine (``run_sync``) or, during a
+    # worker session on a SQLite file, whole in the session's writer thread (one hop to the
+    # driver per transaction instead of several per statement: adapters/db/direct.py).
+
+    _sqlite_writer: SqliteWriter | None = None
+
+    @asynccontextmanager
+    async def worker_session(self) -> AsyncIterator[NextDue]:
+        """For the lifetime of a worker: yields what answers :meth:`next_due` for it, asked
+        every round: a direct read (adapters/db/direct.py) instead of a transaction through
+        the pool. On a SQLite file, meanwhile, the worker's write transactions (claims,
+        completions, failures) run whole in a thread of their own over a synchronous
+        connection, still queued behind this process's other writers: the same statements,
+        the same transactions."""
+        if self._postgres:
+            postgres = PostgresProbe(self.engine, self.next_due)
+            try:
+                yield postgres
+            finally:
+                await postgres.close()
+            return
+        path = sqlite_file(self.engine)
+        if path is None or self._sqlite_writer is not None:
+            yield self.next_due
+            return
+        writer = SqliteWriter(path)
+        probe = SqliteProbe(path, self.next_due)
+        self._sqlite_writer = writer
+        try:
+            yield probe
+        finally:
+            del self._sqlite_writer
+            probe.close()
+            writer.close()
+
+    async def _transaction(self, body: Callable[..., Result], *args: Any) -> Result:
+        """``body(connection, *args)`` in one write transaction (see the section's comment)."""
+        writer = self._sqlite_writer
+        if writer is not None:
+            async with self._writer_lock:
+                return await writer.run(body, *args)
+        async with self._write() as connection:
+            return await connection.run_sync(body, *args)
 
     async def _enqueue(
         self,
@@ -567,24 +672,29 @@ class Database:
         decision_id: str | None,
         now: datetime,
     ) -> None:
+        pairs = [(application_id, message) for message in messages]
+        if pairs:
+            await connection.run_sync(self._enqueue_rows, pairs, decision_id, now)
+
+    def _enqueue_rows(
+        self,
+        connection: sa.Connection,
+        messages: Iterable[tuple[str | None, OutboxMessage]],
+        decision_id: str | None,
+        now: datetime,
+    ) -> None:
         # enqueuing is idempotent on the dedupe key: messages already in the outbox (or twice in
         # this batch) are skipped with their effect rows
-        batch: dict[str, OutboxMessage] = {}
-        for message in messages:
-            batch.setdefault(message.dedupe_key, message)
+        batch: dict[str, tuple[str | None, OutboxMessage]] = {}
+        for application_id, message in messages:
+            batch.setdefault(message.dedupe_key, (application_id, message))
         if not batch:
             return
-        known = set(
-            (
-                await connection.execute(
-                    sa.select(outbox.c.dedupe_key).where(outbox.c.dedupe_key.in_(list(batch)))
-                )
-            ).scalars()
-        )
+        known = set(connection.execute(delivery.KNOWN_DEDUPE_KEYS, {"keys": list(batch)}).scalars())
         orders: list[dict[str, Any]] = []
         notices: list[dict[str, Any]] = []
         items: list[dict[str, Any]] = []
-        for message in batch.values():
+        for application_id, message in batch.values():
             if message.dedupe_key in known:
                 continue
             card_order_id = notification_id = None
@@ -638,11 +748,21 @@ class Database:
             )
         # effect rows first: the outbox items refer to them
         if orders:
-            await connection.execute(sa.insert(card_orders), orders)
+            connection.execute(delivery.INSERT_CARD_ORDERS, orders)
         if notices:
-            await connection.execute(sa.insert(notifications), notices)
+            connection.execute(delivery.INSERT_NOTIFICATIONS, notices)
         if items:
-            await connection.execute(sa.insert(outbox), items)
+            connection.execute(delivery.INSERT_OUTBOX, items)
+
+    async def next_due(self) -> Due:
+        """When there is next something for the worker to do (one read of three index
+        minimums): the earliest outbox item due (PENDING, or IN_FLIGHT with a lease that runs
+        out) and the earliest undecided application due for another attempt. A worker asks
+        this every round and claims only when something is due, so that an idle round writes
+        nothing."""
+        async with self._read() as connection:
+            pending, leased, undecided = (await connection.execute(delivery.NEXT_DUE)).one()
+        return Due(outbox=delivery.earliest(pending, leased), applications=undecided)
 
     async def claim_outbox(
         self,
@@ -663,91 +783,42 @@ class Database:
 
         With ``max_attempts``, an IN_FLIGHT item whose lease ran out after ``max_attempts``
         claims (its worker died that many times delivering it: a poison message) is
-        dead-lettered in the same transaction instead of being claimed again, so that it never
-        holds up the rest."""
-        claimable = (
-            sa.select(outbox.c.id)
-            .where(
-                sa.or_(
-                    sa.and_(
-                        outbox.c.status == OutboxStatus.PENDING.value,
-                        outbox.c.next_attempt_at <= now,
-                    ),
-                    sa.and_(
-                        outbox.c.status == OutboxStatus.IN_FLIGHT.value,
-                        outbox.c.lease_until <= now,
-                    ),
-                )
-            )
-            .order_by(outbox.c.next_attempt_at, outbox.c.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
-        lease_until = now + timedelta(seconds=lease_seconds)
-        async with self._write() as connection:
-            if max_attempts is not None:
-                await self._dead_letter_expired(connection, now, max_attempts)
-            rows = (
-                await connection.execute(
-                    sa.update(outbox)
-                    .where(outbox.c.id.in_(claimable.scalar_subquery()))
-                    .values(
-                        status=OutboxStatus.IN_FLIGHT.value,
-                        lease_until=lease_until,
-                        attempts=outbox.c.attempts + 1,
-                    )
-                    .returning(outbox)
-                )
-            ).all()
-        items = [_outbox_item(row) for row in rows]
+        dead-lettered by the same statement instead of being claimed again (its effects and
+        DEAD_LETTERED event in the same transaction), so that it never holds up the rest."""
+        params = {
+            "now": now,
+            "limit": limit,
+            "max_attempts": delivery.NO_LIMIT if max_attempts is None else max_attempts,
+            "b_lease_until": now + timedelta(seconds=lease_seconds),
+        }
+        items = await self._transaction(self._claim, params)
         return sorted(items, key=lambda item: (item.created_at, item.id))
 
-    async def _dead_letter_expired(
-        self, connection: AsyncConnection, now: datetime, max_attempts: int
-    ) -> None:
-        expired = (
-            sa.select(outbox.c.id)
-            .where(
-                outbox.c.status == OutboxStatus.IN_FLIGHT.value,
-                outbox.c.lease_until <= now,
-                outbox.c.attempts >= max_attempts,
-            )
-            .with_for_update(skip_locked=True)
-        )
-        error = "the worker stopped while delivering it, at every attempt"
-        rows = (
-            await connection.execute(
-                sa.update(outbox)
-                .where(outbox.c.id.in_(expired.scalar_subquery()))
-                .values(status=OutboxStatus.DEAD.value, lease_until=None, last_error=error)
-                .returning(outbox)
-            )
-        ).all()
-        for row in rows:
-            await self._dead_effects(connection, _outbox_item(row), error, self._clock())
+    def _claim(self, connection: sa.Connection, params: dict[str, Any]) -> list[OutboxItem]:
+        items: list[OutboxItem] = []
+        for row in connection.execute(delivery.CLAIM, params).all():
+            item = _outbox_item(row)
+            if row.status == OutboxStatus.DEAD.value:
+                self._dead_effects(connection, item, delivery.DIED_EVERY_TIME, self._clock())
+            else:
+                items.append(item)
+        return items
 
-    async def _dead_effects(
-        self, connection: AsyncConnection, item: OutboxItem, error: str, now: datetime
+    def _dead_effects(
+        self, connection: sa.Connection, item: OutboxItem, error: str, now: datetime
     ) -> None:
         if item.notification_id is not None:
-            await connection.execute(
-                sa.update(notifications)
-                .where(notifications.c.id == item.notification_id)
-                .values(status=NotificationStatus.DEAD.value)
+            connection.execute(
+                delivery.NOTIFICATION_STATUS,
+                {"b_id": item.notification_id, "b_status": NotificationStatus.DEAD.value},
             )
         if item.card_order_id is not None:
-            await connection.execute(
-                sa.update(card_orders)
-                .where(card_orders.c.id == item.card_order_id)
-                .values(status=CardOrderStatus.FAILED.value, updated_at=now)
-            )
+            connection.execute(delivery.CARD_FAILED, {"b_id": item.card_order_id, "b_now": now})
         if item.application_id is not None:
-            await self._event(
-                connection,
-                item.application_id,
-                EventKind.DEAD_LETTERED,
-                at=now,
-                detail=_dead_lettered_detail(item, error),
+            detail = _dead_lettered_detail(item, error)
+            connection.execute(
+                delivery.INSERT_EVENTS,
+                delivery.event_row(item.application_id, EventKind.DEAD_LETTERED, now, detail),
             )
 
     async def complete_outbox(
@@ -763,80 +834,134 @@ class Database:
         ``follow_up`` (e.g. the card-pickup notice).
 
         Returns False, changing nothing, if the item was already DONE (a redelivery after an
-        expired lease completed first)."""
+        expired lease completed first). :meth:`complete_outbox_items` records several."""
+        return await self._transaction(self._complete_one, item_id, effect, tuple(follow_up))
+
+    def _complete_one(
+        self,
+        connection: sa.Connection,
+        item_id: str,
+        effect: OutboxEffect | None,
+        follow_up: Sequence[OutboxMessage],
+    ) -> bool:
         now = self._clock()
-        async with self._write() as connection:
-            row = await _first(
-                connection,
-                sa.update(outbox)
-                .where(outbox.c.id == item_id, outbox.c.status != OutboxStatus.DONE.value)
-                .values(status=OutboxStatus.DONE.value, lease_until=None, last_error=None)
-                .returning(outbox),
-            )
-            if row is None:
-                return False
-            item = _outbox_item(row)
-            if isinstance(effect, CardOrdered):
-                await self._card_ordered(connection, item, effect, now)
-            elif isinstance(effect, MessageSent):
-                await self._message_sent(connection, item, effect, now)
-            await self._enqueue(
-                connection, item.application_id, follow_up, decision_id=None, now=now
-            )
+        row = connection.execute(delivery.COMPLETE_ONE, {"item_id": item_id}).first()
+        if row is None:
+            return False
+        item = _outbox_item(row)
+        check_effect(item, effect)
+        self._record_completions(connection, [Completion(item, effect)], now)
+        messages = [(item.application_id, message) for message in follow_up]
+        self._enqueue_rows(connection, messages, None, now)
         return True
 
-    async def _card_ordered(
-        self, connection: AsyncConnection, item: OutboxItem, effect: CardOrdered, now: datetime
-    ) -> None:
-        if item.card_order_id is None or item.application_id is None:
-            raise ValueError("this outbox item does not order a card")
-        await connection.execute(
-            sa.update(card_orders)
-            .where(card_orders.c.id == item.card_order_id)
-            .values(
-                status=CardOrderStatus.ORDERED.value,
-                order_id=effect.order_id,
-                iban=effect.iban,
-                branch_address=effect.branch_address,
-                pickup_from=effect.pickup_from,
-                updated_at=now,
-            )
-        )
-        await self._event(
-            connection,
-            item.application_id,
-            EventKind.CARD_ORDERED,
-            at=now,
-            detail={"orderId": effect.order_id, "pickupFrom": effect.pickup_from.isoformat()},
-        )
+    async def complete_outbox_items(self, done: Sequence[Completion]) -> list[bool]:
+        """Record delivered items together, in one transaction, each as
+        :meth:`complete_outbox` does (DONE, its effect and event, its follow-up messages,
+        rendered here from its application's row); an item already DONE (a redelivery after an
+        expired lease completed first) changes nothing. All or nothing: an effect that does not
+        fit its item is a ``ValueError`` before anything is written. Returns, in order, whether
+        each item was completed now."""
+        for completion in done:
+            check_effect(completion.item, completion.effect)
+        ids = [completion.item.id for completion in done]
+        if len(set(ids)) != len(ids):
+            raise ValueError("an item is completed once")
+        if not ids:
+            return []
+        completed = await self._transaction(self._complete_many, done)
+        return [item_id in completed for item_id in ids]
 
-    async def _message_sent(
-        self, connection: AsyncConnection, item: OutboxItem, effect: MessageSent, now: datetime
+    def _complete_many(self, connection: sa.Connection, done: Sequence[Completion]) -> set[str]:
+        now = self._clock()
+        ids = [completion.item.id for completion in done]
+        completed = set(connection.execute(delivery.COMPLETE_MANY, {"ids": ids}).scalars())
+        fresh = [completion for completion in done if completion.item.id in completed]
+        self._record_completions(connection, fresh, now)
+        follow_up = [completion for completion in fresh if completion.follow_up is not None]
+        if follow_up:
+            self._enqueue_follow_up(connection, follow_up, now)
+        return completed
+
+    def _record_completions(
+        self, connection: sa.Connection, done: Sequence[Completion], now: datetime
     ) -> None:
-        if item.notification_id is None or item.application_id is None:
-            raise ValueError("this outbox item does not send a notification")
-        sent = await _one(
-            connection,
-            sa.update(notifications)
-            .where(notifications.c.id == item.notification_id)
-            .values(
-                status=NotificationStatus.SENT.value,
-                provider_message_id=effect.provider_message_id,
-                sent_at=effect.sent_at,
+        """The effects of items just marked DONE and their events: one statement per kind of
+        row, whatever the number of items."""
+        sent = [(c.item, c.effect) for c in done if isinstance(c.effect, MessageSent)]
+        ordered = [(c.item, c.effect) for c in done if isinstance(c.effect, CardOrdered)]
+        events: list[dict[str, Any]] = []
+        if sent:
+            notification_ids = [item.notification_id for item, _ in sent]
+            kinds = {
+                row.id: (row.kind, row.channel)
+                for row in connection.execute(
+                    delivery.NOTIFICATION_KINDS, {"ids": notification_ids}
+                )
+            }
+            connection.execute(
+                delivery.NOTIFICATION_SENT,
+                [
+                    {
+                        "b_id": item.notification_id,
+                        "b_provider_id": effect.provider_message_id,
+                        "b_sent_at": effect.sent_at,
+                    }
+                    for item, effect in sent
+                ],
             )
-            .returning(notifications.c.kind, notifications.c.channel),
-        )
-        await self._event(
-            connection,
-            item.application_id,
-            EventKind.NOTIFIED,
-            at=effect.sent_at,
-            detail={
-                "kind": sent.kind,
-                "channel": sent.channel,
-                "notificationId": item.notification_id,
-            },
-        )
+            for item, message in sent:
+                assert item.application_id is not None and item.notification_id is not None
+                kind, channel = kinds[item.notification_id]
+                detail = {"kind": kind, "channel": channel, "notificationId": item.notification_id}
+                at = message.sent_at
+                events.append(
+                    delivery.event_row(item.application_id, EventKind.NOTIFIED, at, detail)
+                )
+        if ordered:
+            connection.execute(
+                delivery.CARD_ORDERED,
+                [
+                    {
+                        "b_id": item.card_order_id,
+                        "b_order_id": effect.order_id,
+                        "b_iban": effect.iban,
+                        "b_branch": effect.branch_address,
+                        "b_pickup": effect.pickup_from,
+                        "b_now": now,
+                    }
+                    for item, effect in ordered
+                ],
+            )
+            for item, card in ordered:
+                assert item.application_id is not None
+                detail = {"orderId": card.order_id, "pickupFrom": card.pickup_from.isoformat()}
+                events.append(
+                    delivery.event_row(item.application_id, EventKind.CARD_ORDERED, now, detail)
+                )
+        if events:
+            # in the order they happened (a message's when it was sent, a card order's now)
+            events.sort(key=lambda event: event["at"])
+            connection.execute(delivery.INSERT_EVENTS, events)
+
+    def _enqueue_follow_up(
+        self, connection: sa.Connection, done: Sequence[Completion], now: datetime
+    ) -> None:
+        ids = sorted({c.item.application_id for c in done if c.item.application_id is not None})
+        found = {
+            row.id: _application(row)
+            for row in connection.execute(delivery.APPLICATIONS_BY_ID, {"ids": ids})
+        }
+        messages: list[tuple[str | None, OutboxMessage]] = []
+        for completion in done:
+            assert completion.follow_up is not None
+            application = found.get(completion.item.application_id or "")
+            if application is None:
+                raise ValueError("follow-up messages of an item without an application")
+            messages.extend(
+                (application.id, message) for message in completion.follow_up(application)
+            )
+        self._enqueue_rows(connection, messages, None, now)
 
     async def fail_outbox(
         self, item_id: str, error: str, next_attempt_at: datetime, max_attempts: int
@@ -850,67 +975,44 @@ class Database:
         personal data. Returns the item's status afterwards; an item that is not IN_FLIGHT
         (already completed) is left as it is."""
         error = error[:MAX_ERROR_LENGTH]
+        params = {
+            "item_id": item_id,
+            "max_attempts": max_attempts,
+            "b_next": next_attempt_at,
+            "b_error": error,
+        }
+        return await self._transaction(self._fail, params)
+
+    def _fail(self, connection: sa.Connection, params: dict[str, Any]) -> OutboxStatus:
         now = self._clock()
-        dead = outbox.c.attempts >= max_attempts
-        async with self._write() as connection:
-            row = await _first(
-                connection,
-                sa.update(outbox)
-                .where(outbox.c.id == item_id, outbox.c.status == OutboxStatus.IN_FLIGHT.value)
-                .values(
-                    status=sa.case(
-                        (dead, OutboxStatus.DEAD.value), else_=OutboxStatus.PENDING.value
-                    ),
-                    next_attempt_at=sa.case(
-                        (dead, outbox.c.next_attempt_at),
-                        else_=sa.bindparam(None, next_attempt_at, type_=UtcDateTime()),
-                    ),
-                    lease_until=None,
-                    last_error=error,
-                )
-                .returning(outbox),
+        item_id, error = params["item_id"], params["b_error"]
+        row = connection.execute(delivery.FAIL, params).first()
+        if row is None:
+            status = connection.scalar(delivery.STATUS_OF, {"item_id": item_id})
+            if status is None:
+                raise KeyError(item_id)
+            return OutboxStatus(status)
+        item = _outbox_item(row)
+        status = OutboxStatus(row.status)
+        if status is OutboxStatus.DEAD:
+            self._dead_effects(connection, item, error, now)
+            return status
+        if item.notification_id is not None:
+            connection.execute(
+                delivery.NOTIFICATION_STATUS,
+                {"b_id": item.notification_id, "b_status": NotificationStatus.FAILED.value},
             )
-            if row is None:
-                status = await connection.scalar(
-                    sa.select(outbox.c.status).where(outbox.c.id == item_id)
-                )
-                if status is None:
-                    raise KeyError(item_id)
-                return OutboxStatus(status)
-            item = _outbox_item(row)
-            status = OutboxStatus(row.status)
-            if item.notification_id is not None:
-                await connection.execute(
-                    sa.update(notifications)
-                    .where(notifications.c.id == item.notification_id)
-                    .values(
-                        status=(
-                            NotificationStatus.DEAD
-                            if status is OutboxStatus.DEAD
-                            else NotificationStatus.FAILED
-                        ).value
-                    )
-                )
-            if item.card_order_id is not None and status is OutboxStatus.DEAD:
-                await connection.execute(
-                    sa.update(card_orders)
-                    .where(card_orders.c.id == item.card_order_id)
-                    .values(status=CardOrderStatus.FAILED.value, updated_at=now)
-                )
-            if item.application_id is not None:
-                detail: dict[str, Any]
-                if status is OutboxStatus.DEAD:
-                    kind = EventKind.DEAD_LETTERED
-                    detail = _dead_lettered_detail(item, error)
-                else:
-                    kind = EventKind.DELIVERY_FAILED
-                    detail = {
-                        "topic": item.topic,
-                        "attempts": item.attempts,
-                        "error": error,
-                        "nextAttemptAt": next_attempt_at.isoformat(),
-                    }
-                await self._event(connection, item.application_id, kind, at=now, detail=detail)
+        if item.application_id is not None:
+            detail = {
+                "topic": item.topic,
+                "attempts": item.attempts,
+                "error": error,
+                "nextAttemptAt": params["b_next"].isoformat(),
+            }
+            connection.execute(
+                delivery.INSERT_EVENTS,
+                delivery.event_row(item.application_id, EventKind.DELIVERY_FAILED, now, detail),
+            )
         return status
 
     # --- dead letters (operators: `vemtas outbox dead`, `vemtas outbox requeue`) ----------------
@@ -1377,9 +1479,13 @@ class Database:
         detail: Mapping[str, Any],
     ) -> None:
         await connection.execute(
-            sa.insert(application_events).values(
-                application_id=application_id, at=at, kind=kind.value, detail=dict(detail)
-            )
+            _INSERT_EVENT,
+            {
+                "application_id": application_id,
+                "at": at,
+                "kind": kind.value,
+                "detail": dict(detail),
+            },
         )
 
 
@@ -1416,12 +1522,20 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
 # --- row mapping --------------------------------------------------------------------------------
 
 
-async def _first(connection: AsyncConnection, statement: sa.Executable) -> sa.Row[Any] | None:
-    return (await connection.execute(statement)).first()
+async def _first(
+    connection: AsyncConnection,
+    statement: sa.Executable,
+    parameters: Mapping[str, Any] | None = None,
+) -> sa.Row[Any] | None:
+    return (await connection.execute(statement, parameters)).first()
 
 
-async def _one(connection: AsyncConnection, statement: sa.Executable) -> sa.Row[Any]:
-    return (await connection.execute(statement)).one()
+async def _one(
+    connection: AsyncConnection,
+    statement: sa.Executable,
+    parameters: Mapping[str, Any] | None = None,
+) -> sa.Row[Any]:
+    return (await connection.execute(statement, parameters)).one()
 
 
 def _application(row: sa.Row[Any]) -> ApplicationRow:

@@ -2,7 +2,7 @@
 
 For the composition root (``adapters/registry.py``), alongside the REST adapters::
 
-    messaging=build(config, http("messaging")[0])   # the registry owns and closes the client
+    messaging=build(config, *http("messaging"))   # the registry closes the client
 
 or on its own (tests, scripts)::
 
@@ -20,7 +20,7 @@ from contextlib import asynccontextmanager
 import httpx
 
 from adapters.base import AdapterConfig
-from adapters.http import open_http_client
+from adapters.http import network_transport, open_http_client
 from adapters.messaging.adapter import AGENCY, MessagingAdapter, Messenger
 from adapters.messaging.client import MessagingClient
 from adapters.messaging.records import Channel, DeliveryStatus, SentMessage
@@ -37,10 +37,12 @@ __all__ = [
 ]
 
 
-def build(config: AdapterConfig, http: httpx.AsyncClient) -> MessagingAdapter:
-    """The messaging adapter over ``http`` (the gateway's long-lived client; the caller closes
-    it)."""
-    client = MessagingClient(WriteClient(AGENCY, config, http))
+def build(
+    config: AdapterConfig, http: httpx.AsyncClient, transport: httpx.AsyncBaseTransport
+) -> MessagingAdapter:
+    """The messaging adapter over ``transport`` (the gateway's long-lived client ``http`` owns
+    it; the caller closes the client)."""
+    client = MessagingClient(WriteClient(AGENCY, config, http, transport))
     return MessagingAdapter(OutboundCore(AGENCY, config), client)
 
 
@@ -50,5 +52,6 @@ async def open_messaging(
 ) -> AsyncIterator[MessagingAdapter]:
     """Open the gateway's client (over ``transport``, by default the network's) and close it
     on exit; the base URL is ``config.url("messaging")``."""
-    async with open_http_client(AGENCY, config, transport) as http:
-        yield build(config, http)
+    own = transport if transport is not None else network_transport(config)
+    async with open_http_client(AGENCY, config, own) as http:
+        yield build(config, http, own)

@@ -9,6 +9,7 @@ there is nothing left to do, so every step happens when the test says so.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -26,6 +27,7 @@ from starlette.applications import Starlette
 from adapters.db import Database, migrate, open_database
 from adapters.db.engine import create_engine
 from adapters.registry import Adapters, open_adapters
+from adapters.resilience import BreakerState
 from gateway.app import adapter_config, create_app
 from gateway.settings import Settings
 from mocks.app import create_mock_app
@@ -196,6 +198,17 @@ class Stack:
     async def heal(self) -> None:
         await self.mocks.delete("/_admin/faults")
 
+    async def agency_back(self, agency: str) -> None:
+        """Heal the mocks and wait out ``agency``'s circuit breaker cool-down (50 ms of real
+        time here), so that the next round's first call to it goes out."""
+        await self.heal()
+        breaker = self.adapters.breaker(agency)
+        for _ in range(500):
+            if breaker.state is not BreakerState.OPEN:
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"the {agency} breaker stayed open")
+
     async def calls(self) -> dict[str, dict[str, int]]:
         """Calls per agency and operation, as the mocks counted them."""
         raw = (await self.mocks.get("/_admin/calls")).json()
@@ -251,10 +264,18 @@ async def open_stack(
                 transport=httpx.ASGITransport(app=app), base_url="http://gateway.test"
             ) as client,
             httpx.AsyncClient(transport=mock_transport, base_url=BASE) as mocks,
+            # as `vemtas worker` runs it (a direct probe; on SQLite its writes in a thread)
+            database.worker_session() as next_due,
         ):
             clock = WorkerClock()
             worker = Worker(
-                adapters, database, policy, today=clock.today, now=clock.now, flag_every=0.0
+                adapters,
+                database,
+                policy,
+                today=clock.today,
+                now=clock.now,
+                flag_every=0.0,
+                next_due=next_due,
             )
             yield Stack(client, mocks, settings, database, adapters, worker, policy, clock, app)
 

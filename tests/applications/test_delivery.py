@@ -51,7 +51,7 @@ async def test_a_card_ordered_while_the_bank_is_down_is_ordered_once_it_returns(
     assert "DELIVERY_FAILED" in [e["kind"] for e in seen["events"]]
     assert len(await stack.messages()) == 4  # registered and decided go out meanwhile
 
-    await stack.heal()
+    await stack.agency_back("bank")
     await stack.settle()  # the retry is not due yet
     assert await stack.orders() == []
     stack.clock.later(RETRY_AFTER * 1.3)
@@ -73,7 +73,7 @@ async def test_notices_held_while_the_messaging_gateway_is_down_go_out_once(
     seen = await stack.application(token, application["id"])
     assert {n["status"] for n in seen["notifications"]} >= {"FAILED"}
 
-    await stack.heal()
+    await stack.agency_back("messaging")
     for _ in range(3):
         stack.clock.later(RETRY_AFTER * 2.6)
         await stack.settle()
@@ -93,7 +93,7 @@ async def test_a_lost_bank_answer_is_recovered_with_the_same_key_not_a_second_ca
     assert len(await stack.orders()) == 1
     assert (await stack.application(token, application["id"]))["cardOrder"]["status"] == "PENDING"
 
-    await stack.heal()
+    await stack.agency_back("bank")
     stack.clock.later(RETRY_AFTER * 1.3)
     await stack.settle()
     [order] = await stack.orders()
@@ -190,3 +190,40 @@ async def test_an_item_that_kills_every_worker_is_dead_lettered_after_the_last_a
     sent = {m["idempotency_key"] for m in await stack.messages()}
     assert "msg:poison:3" not in sent
     assert len(sent) == 6
+
+
+async def test_an_item_whose_delivery_cannot_be_recorded_does_not_hold_up_its_round(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the round's deliveries are recorded together; rendering the card-pickup notice fails
+    # in this round (a fault of ours: with the batch, and again alone), so the card order's
+    # record fails and the rest are recorded
+    from resolvers import worker as worker_module
+
+    render = worker_module.card_ready_notices
+    faults = [RuntimeError("rendering failed")] * 2
+
+    def flaky(*args: Any, **kwargs: Any) -> list[OutboxMessage]:
+        if faults:
+            raise faults.pop()
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(worker_module, "card_ready_notices", flaky)
+    token, application = await _granted(stack, 34)
+
+    first = await stack.worker.run_once()
+    assert (first.delivered, first.failed) == (4, 1)
+    seen = await stack.application(token, application["id"])
+    assert [n["status"] for n in seen["notifications"]] == ["SENT"] * 4
+    assert seen["cardOrder"]["status"] == "PENDING"
+    [failed] = [e for e in seen["events"] if e["kind"] == "DELIVERY_FAILED"]
+    assert failed["detail"]["error"] == "worker: RuntimeError"
+
+    stack.clock.later(RETRY_AFTER * 1.3)
+    await stack.settle()
+    [order] = await stack.orders()  # asked again with the same key: the same card
+    seen = await stack.application(token, application["id"])
+    assert seen["cardOrder"]["status"] == "ORDERED"
+    assert seen["cardOrder"]["orderId"] == order["order_id"]
+    keys = [m["idempotency_key"] for m in await stack.messages()]
+    assert len(keys) == 6 and len(set(keys)) == 6

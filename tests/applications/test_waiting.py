@@ -59,7 +59,7 @@ async def test_an_agency_that_is_down_leaves_the_application_waiting_until_it_an
     assert seen["status"] == "AWAITING_DATA"
     assert [e["kind"] for e in seen["events"]].count("AWAITING_DATA") == 2
 
-    await stack.heal()
+    await stack.agency_back("property")
     stack.clock.later(60)  # back-off doubled: not due yet
     await stack.settle()
     assert (await stack.application(token, application["id"]))["status"] == "AWAITING_DATA"

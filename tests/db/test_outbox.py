@@ -24,12 +24,29 @@ from adapters.db import (
     OutboxTopic,
     RequeueRefused,
     backoff,
+    migrate,
+    open_database,
 )
+from adapters.db.delivery import Completion
 from adapters.db.engine import create_engine
 from adapters.db.tables import application_events, decisions, outbox
 
 LEASE = 30.0
 DOWN = "messaging: AGENCY_UNAVAILABLE"
+
+
+@pytest.fixture(params=["engine", "worker-session"])
+async def db(request, target, clock):
+    """Every outbox test through the async engine and in a worker session, as the worker runs
+    (``next_due`` read directly; on SQLite the transactions in a thread of their own)."""
+    await migrate.upgrade(target.url, schema=target.schema)
+    async with open_database(target.url, schema=target.schema, clock=clock) as database:
+        if request.param == "engine":
+            yield database
+            return
+        async with database.worker_session() as next_due:
+            database.next_due = next_due  # the worker asks this instead
+            yield database
 
 
 async def _granted(db, make, key="k-1"):
@@ -251,6 +268,87 @@ async def test_a_message_enqueued_twice_is_kept_once(db, make, rows):
     assert await rows(db, outbox) == 1
     order = await db.card_order(application.id)
     assert order is not None and order.status is CardOrderStatus.PENDING
+
+
+async def test_next_due_names_the_first_item_and_application_due(db, make):
+    nothing = await db.next_due()
+    assert (nothing.outbox, nothing.applications) == (None, None)
+
+    waiting = make.clock.now + timedelta(minutes=5)
+    await db.register_application(make.application(notices=2, next_attempt_at=waiting))
+    due = await db.next_due()
+    assert due.outbox == make.clock.now  # the registration notices, due at once
+    assert due.applications == waiting  # taken over if its assessment does not finish
+    assert due.outbox_due(make.clock.now) and not due.applications_due(make.clock.now)
+
+    claimed = await db.claim_outbox(make.clock.now, limit=10, lease_seconds=LEASE)
+    assert len(claimed) == 2
+    # nothing pending: the first lease that runs out is the next thing to do
+    assert (await db.next_due()).outbox == make.clock.now + timedelta(seconds=LEASE)
+    for item in claimed:
+        await db.complete_outbox(item.id, MessageSent(f"msg-{item.id}", make.clock.now))
+    assert (await db.next_due()).outbox is None
+
+
+async def test_a_batch_of_deliveries_is_recorded_together(db, make, rows):
+    application = await _granted(db, make)
+    items = {i.topic: i for i in await db.claim_outbox(make.clock.now, 10, LEASE)}
+    card, notice = items[OutboxTopic.CARD_ORDER.value], items[OutboxTopic.MESSAGE_SEND.value]
+    ordered = CardOrdered("CO-7", "AZ21NABZ00000000137010001944", "Yasamal", date(2026, 3, 9))
+    rendered = []
+
+    def pickup_notice(row):
+        rendered.append(row.number)
+        return [make.notice(f"{row.id}:card-ready", NotificationKind.CARD_READY)]
+
+    done = await db.complete_outbox_items(
+        [
+            Completion(notice, MessageSent("msg-1", make.clock.now)),
+            Completion(card, ordered, pickup_notice),
+        ]
+    )
+
+    assert done == [True, True]
+    assert rendered == [application.number]  # rendered from the application's row
+    assert (await db.card_order(application.id)).status is CardOrderStatus.ORDERED
+    assert [n.status for n in await db.notifications(application.id)] == [
+        NotificationStatus.SENT,
+        NotificationStatus.PENDING,  # the pickup notice, enqueued with the card's completion
+    ]
+    kinds = [e.kind for e in await db.events(application.id)]
+    assert kinds[-2:] == [EventKind.NOTIFIED, EventKind.CARD_ORDERED]
+    [pickup] = await db.claim_outbox(make.clock.now, 10, LEASE)
+    assert pickup.dedupe_key == f"sms:{application.id}:card-ready"
+
+    # delivered again after a lost lease: already recorded, nothing changes
+    events = await rows(db, application_events)
+    again = await db.complete_outbox_items(
+        [Completion(notice, MessageSent("msg-2", make.clock.now)), Completion(pickup)]
+    )
+    assert again == [False, True]
+    assert await rows(db, application_events) == events
+    assert await rows(db, outbox) == 3
+
+
+async def test_a_batch_with_an_effect_that_does_not_fit_writes_nothing(db, make, rows):
+    await _granted(db, make)
+    items = {i.topic: i for i in await db.claim_outbox(make.clock.now, 10, LEASE)}
+    card, notice = items[OutboxTopic.CARD_ORDER.value], items[OutboxTopic.MESSAGE_SEND.value]
+
+    ordered = CardOrdered("CO-1", "AZ21NABZ00000000137010001944", "Yasamal", date(2026, 3, 9))
+    with pytest.raises(ValueError, match="does not send a notification"):
+        await db.complete_outbox_items(
+            [
+                Completion(notice, MessageSent("msg-1", make.clock.now)),
+                Completion(card, MessageSent("msg-2", make.clock.now)),
+            ]
+        )
+    with pytest.raises(ValueError, match="does not order a card"):
+        await db.complete_outbox_items([Completion(notice, ordered)])
+    with pytest.raises(ValueError, match="completed once"):
+        await db.complete_outbox_items([Completion(card, ordered), Completion(card, ordered)])
+
+    assert await rows(db, outbox, outbox.c.status == OutboxStatus.DONE.value) == 0
 
 
 # --- dead letters: when each died, and what may be requeued ---------------------------------

@@ -3,18 +3,22 @@ over ``httpx.ASGITransport``), its test controls, and the two adapters routed to
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import socket
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
 import stamina
+import uvicorn
 
 from adapters.bank import BankAdapter, open_bank
 from adapters.messaging import MessagingAdapter, open_messaging
 from mocks.app import create_mock_app
 from mocks.world import World
 
-from .support import MOCKS, Mocks, make_config
+from .support import MOCKS, Mocks, Route
 
 
 @pytest.fixture(autouse=True)
@@ -32,26 +36,65 @@ async def mocks() -> AsyncIterator[Mocks]:
         yield Mocks(transport=transport, http=http)
 
 
+@pytest.fixture(params=["in-process", "network"])
+async def route(request: pytest.FixtureRequest, mocks: Mocks) -> AsyncIterator[Route]:
+    """How the adapters reach the mock server: in-process (``ASGITransport``), and over the
+    network transport the worker uses (aiohttp on loopback, the same mock app under uvicorn),
+    which must answer and fail the same."""
+    if request.param == "in-process":
+        yield Route(MOCKS, mocks.transport)
+        return
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            mocks.transport.app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="off",
+            timeout_graceful_shutdown=1,
+        )
+    )
+    task = asyncio.create_task(server.serve())
+    for _ in range(250):
+        if server.started:
+            break
+        await asyncio.sleep(0.02)
+    assert server.started
+    try:
+        yield Route(f"http://127.0.0.1:{port}", None)
+    finally:
+        server.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 @pytest.fixture
-async def bank(mocks: Mocks) -> AsyncIterator[BankAdapter]:
-    async with open_bank(make_config(), transport=mocks.transport) as adapter:
+async def bank(route: Route) -> AsyncIterator[BankAdapter]:
+    async with open_bank(route.config(), transport=route.transport) as adapter:
         yield adapter
 
 
 @pytest.fixture
-async def quick_bank(mocks: Mocks) -> AsyncIterator[BankAdapter]:
+async def quick_bank(route: Route) -> AsyncIterator[BankAdapter]:
     """A bank adapter with a short deadline, for hanging and throttling agencies."""
-    async with open_bank(make_config(deadline=0.3), transport=mocks.transport) as adapter:
+    async with open_bank(route.config(deadline=0.3), transport=route.transport) as adapter:
         yield adapter
 
 
 @pytest.fixture
-async def messaging(mocks: Mocks) -> AsyncIterator[MessagingAdapter]:
-    async with open_messaging(make_config(), transport=mocks.transport) as adapter:
+async def messaging(route: Route) -> AsyncIterator[MessagingAdapter]:
+    async with open_messaging(route.config(), transport=route.transport) as adapter:
         yield adapter
 
 
 @pytest.fixture
-async def quick_messaging(mocks: Mocks) -> AsyncIterator[MessagingAdapter]:
-    async with open_messaging(make_config(deadline=0.3), transport=mocks.transport) as adapter:
+async def quick_messaging(route: Route) -> AsyncIterator[MessagingAdapter]:
+    async with open_messaging(route.config(deadline=0.3), transport=route.transport) as adapter:
         yield adapter

@@ -85,6 +85,19 @@ class FakeMonotonic:
         return self.now
 
 
+@dataclass(frozen=True)
+class Route:
+    """Where the adapters find the mock server: its base URL, and the transport to it
+    (``None``: the network's, as in production)."""
+
+    base: str
+    transport: httpx.AsyncBaseTransport | None
+
+    def config(self, **overrides: Any) -> AdapterConfig:
+        urls = {"bank": f"{self.base}/bank", "messaging": f"{self.base}/messaging"}
+        return make_config(agency_urls=urls, **overrides)
+
+
 def make_config(**overrides: Any) -> AdapterConfig:
     config = AdapterConfig(
         agency_urls={"bank": f"{MOCKS}/bank", "messaging": f"{MOCKS}/messaging"},

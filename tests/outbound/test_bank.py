@@ -10,7 +10,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from adapters.bank import BankAdapter, CardOrderStatus, build
+from adapters.bank import BankAdapter, CardOrderStatus, open_bank
 from adapters.bank.iban import az_iban, is_valid_az_iban
 from adapters.errors import (
     AgencyBadResponse,
@@ -301,11 +301,9 @@ async def test_an_answer_with_a_broken_iban_checksum_is_a_bad_response() -> None
             },
         )
 
-    async with httpx.AsyncClient(
-        transport=httpx.MockTransport(answer), base_url=f"{MOCKS}/bank"
-    ) as http:
+    async with open_bank(make_config(), transport=httpx.MockTransport(answer)) as bank:
         with pytest.raises(AgencyBadResponse) as raised:
-            await build(make_config(), http).order_card(ORDER, "k", CTX)
+            await bank.order_card(ORDER, "k", CTX)
     assert broken not in str(raised.value)
 
 

@@ -1,0 +1,278 @@
+"""The worker's side of the outbox (:class:`~adapters.db.repository.Database`: ``next_due``,
+``claim_outbox``, ``complete_outbox_items``, ``fail_outbox``, ``due_for_retry``,
+``flag_overdue``): what a round records, and its statements, built once per process.
+
+Building a SQLAlchemy statement (coercions, operators, its cache key) cost the worker more
+CPU than running it; these are built here at import, with bound parameters for what changes
+(as :mod:`adapters.db.audit` does), and reused. Lists of ids go into ``expanding``
+parameters; rows of the same shape are written with one ``executemany``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from adapters.db.records import (
+    UNDECIDED,
+    ApplicationRow,
+    CardOrdered,
+    CardOrderStatus,
+    EventKind,
+    MessageSent,
+    NotificationStatus,
+    OutboxEffect,
+    OutboxItem,
+    OutboxMessage,
+    OutboxStatus,
+)
+from adapters.db.tables import (
+    application_events,
+    applications,
+    card_orders,
+    notifications,
+    outbox,
+)
+from adapters.db.types import UtcDateTime
+
+#: The last error of an item dead-lettered because its worker died delivering it every time.
+DIED_EVERY_TIME = "the worker stopped while delivering it, at every attempt"
+#: ``claim_outbox`` without ``max_attempts``: never reached.
+NO_LIMIT = 2**31 - 1
+
+
+@dataclass(frozen=True, slots=True)
+class Completion:
+    """A delivered item to record: its ``effect`` on its row (card order ORDERED,
+    notification SENT) and, for a card order, ``follow_up``: the messages to enqueue with it
+    (the card-pickup notices), rendered from the application's row inside the completing
+    transaction."""
+
+    item: OutboxItem
+    effect: OutboxEffect | None = None
+    follow_up: Callable[[ApplicationRow], Sequence[OutboxMessage]] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """When the worker next has something to do: the earliest time an outbox item is due
+    (a PENDING item's ``next_attempt_at``, an IN_FLIGHT item's ``lease_until``) and the
+    earliest time an undecided application is due for another attempt; ``None``: nothing."""
+
+    outbox: datetime | None = None
+    applications: datetime | None = None
+
+    def outbox_due(self, now: datetime) -> bool:
+        return self.outbox is not None and self.outbox <= now
+
+    def applications_due(self, now: datetime) -> bool:
+        return self.applications is not None and self.applications <= now
+
+    @property
+    def earliest(self) -> datetime | None:
+        return earliest(self.outbox, self.applications)
+
+
+def check_effect(item: OutboxItem, effect: OutboxEffect | None) -> None:
+    """``ValueError`` when ``effect`` does not fit ``item`` (a card order's answer for a
+    notice, or the other way round): nothing of it may be recorded."""
+    if isinstance(effect, CardOrdered) and (
+        item.card_order_id is None or item.application_id is None
+    ):
+        raise ValueError("this outbox item does not order a card")
+    if isinstance(effect, MessageSent) and (
+        item.notification_id is None or item.application_id is None
+    ):
+        raise ValueError("this outbox item does not send a notification")
+
+
+def earliest(*times: datetime | None) -> datetime | None:
+    known = [at for at in times if at is not None]
+    return min(known) if known else None
+
+
+def event_row(
+    application_id: str, kind: EventKind, at: datetime, detail: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The parameters of :data:`INSERT_EVENTS` for one event."""
+    return {"application_id": application_id, "at": at, "kind": kind.value, "detail": dict(detail)}
+
+
+_PENDING = OutboxStatus.PENDING.value
+_IN_FLIGHT = OutboxStatus.IN_FLIGHT.value
+_DONE = OutboxStatus.DONE.value
+_DEAD = OutboxStatus.DEAD.value
+_UNDECIDED = [status.value for status in UNDECIDED]
+
+
+def _at(name: str) -> sa.BindParameter[datetime]:
+    return sa.bindparam(name, type_=UtcDateTime())
+
+
+def _ids(name: str = "ids") -> sa.BindParameter[str]:
+    return sa.bindparam(name, expanding=True)
+
+
+# --- is anything due? ------------------------------------------------------------------------
+
+NEXT_DUE = sa.select(
+    sa.select(sa.func.min(outbox.c.next_attempt_at))
+    .where(outbox.c.status == _PENDING)
+    .scalar_subquery(),
+    sa.select(sa.func.min(outbox.c.lease_until))
+    .where(outbox.c.status == _IN_FLIGHT)
+    .scalar_subquery(),
+    sa.select(sa.func.min(applications.c.next_attempt_at))
+    .where(applications.c.status.in_(_UNDECIDED))
+    .scalar_subquery(),
+)
+
+# --- claiming --------------------------------------------------------------------------------
+
+_now = _at("now")
+_claimable = (
+    sa.select(outbox.c.id)
+    .where(
+        sa.or_(
+            sa.and_(outbox.c.status == _PENDING, outbox.c.next_attempt_at <= _now),
+            sa.and_(outbox.c.status == _IN_FLIGHT, outbox.c.lease_until <= _now),
+        )
+    )
+    .order_by(outbox.c.next_attempt_at, outbox.c.id)
+    .limit(sa.bindparam("limit", type_=sa.Integer()))
+    .with_for_update(skip_locked=True)
+)
+# an IN_FLIGHT item here has lost its lease: its worker died delivering it
+_dies = sa.and_(
+    outbox.c.status == _IN_FLIGHT,
+    outbox.c.attempts >= sa.bindparam("max_attempts", type_=sa.Integer()),
+)
+#: Claim due items and, in the same statement, dead-letter those whose worker died delivering
+#: them ``max_attempts`` times (status DEAD in the rows returned).
+CLAIM = (
+    sa.update(outbox)
+    .where(outbox.c.id.in_(_claimable.scalar_subquery()))
+    .values(
+        status=sa.case((_dies, _DEAD), else_=_IN_FLIGHT),
+        lease_until=sa.case((_dies, sa.null()), else_=_at("b_lease_until")),
+        attempts=sa.case((_dies, outbox.c.attempts), else_=outbox.c.attempts + 1),
+        last_error=sa.case(
+            (_dies, sa.bindparam("b_died", DIED_EVERY_TIME, type_=sa.String())),
+            else_=outbox.c.last_error,
+        ),
+    )
+    .returning(outbox)
+)
+
+# --- completing ------------------------------------------------------------------------------
+
+_done = {"status": _DONE, "lease_until": None, "last_error": None}
+#: One item delivered (by id): its row, or none if it was DONE already.
+COMPLETE_ONE = (
+    sa.update(outbox)
+    .where(outbox.c.id == sa.bindparam("item_id"), outbox.c.status != _DONE)
+    .values(**_done)
+    .returning(outbox)
+)
+#: Items delivered: the ids of those not DONE already.
+COMPLETE_MANY = (
+    sa.update(outbox)
+    .where(outbox.c.id.in_(_ids()), outbox.c.status != _DONE)
+    .values(**_done)
+    .returning(outbox.c.id)
+)
+NOTIFICATION_KINDS = sa.select(
+    notifications.c.id, notifications.c.kind, notifications.c.channel
+).where(notifications.c.id.in_(_ids()))
+#: executemany: ``b_id``, ``b_provider_id``, ``b_sent_at``
+NOTIFICATION_SENT = (
+    sa.update(notifications)
+    .where(notifications.c.id == sa.bindparam("b_id"))
+    .values(
+        status=NotificationStatus.SENT.value,
+        provider_message_id=sa.bindparam("b_provider_id"),
+        sent_at=_at("b_sent_at"),
+    )
+)
+#: executemany: ``b_id``, ``b_order_id``, ``b_iban``, ``b_branch``, ``b_pickup``, ``b_now``
+CARD_ORDERED = (
+    sa.update(card_orders)
+    .where(card_orders.c.id == sa.bindparam("b_id"))
+    .values(
+        status=CardOrderStatus.ORDERED.value,
+        order_id=sa.bindparam("b_order_id"),
+        iban=sa.bindparam("b_iban"),
+        branch_address=sa.bindparam("b_branch"),
+        pickup_from=sa.bindparam("b_pickup", type_=sa.Date()),
+        updated_at=_at("b_now"),
+    )
+)
+APPLICATIONS_BY_ID = sa.select(applications).where(applications.c.id.in_(_ids()))
+
+# --- enqueuing -------------------------------------------------------------------------------
+
+KNOWN_DEDUPE_KEYS = sa.select(outbox.c.dedupe_key).where(outbox.c.dedupe_key.in_(_ids("keys")))
+INSERT_CARD_ORDERS = sa.insert(card_orders)
+INSERT_NOTIFICATIONS = sa.insert(notifications)
+INSERT_OUTBOX = sa.insert(outbox)
+#: executemany: ``application_id``, ``at``, ``kind``, ``detail``
+INSERT_EVENTS = sa.insert(application_events)
+
+# --- failing ---------------------------------------------------------------------------------
+
+_dead = outbox.c.attempts >= sa.bindparam("max_attempts", type_=sa.Integer())
+#: A failed attempt: back to PENDING until ``b_next`` or, at ``max_attempts``, DEAD.
+FAIL = (
+    sa.update(outbox)
+    .where(outbox.c.id == sa.bindparam("item_id"), outbox.c.status == _IN_FLIGHT)
+    .values(
+        status=sa.case((_dead, _DEAD), else_=_PENDING),
+        next_attempt_at=sa.case((_dead, outbox.c.next_attempt_at), else_=_at("b_next")),
+        lease_until=None,
+        last_error=sa.bindparam("b_error", type_=sa.String()),
+    )
+    .returning(outbox)
+)
+STATUS_OF = sa.select(outbox.c.status).where(outbox.c.id == sa.bindparam("item_id"))
+NOTIFICATION_STATUS = (
+    sa.update(notifications)
+    .where(notifications.c.id == sa.bindparam("b_id"))
+    .values(status=sa.bindparam("b_status"))
+)
+CARD_FAILED = (
+    sa.update(card_orders)
+    .where(card_orders.c.id == sa.bindparam("b_id"))
+    .values(status=CardOrderStatus.FAILED.value, updated_at=_at("b_now"))
+)
+
+# --- applications ----------------------------------------------------------------------------
+
+_due_applications = (
+    sa.select(applications.c.id)
+    .where(applications.c.status.in_(_UNDECIDED), applications.c.next_attempt_at <= _at("now"))
+    .order_by(applications.c.next_attempt_at, applications.c.id)
+    .limit(sa.bindparam("limit", type_=sa.Integer()))
+    .with_for_update(skip_locked=True)
+)
+#: Lease undecided applications due for another attempt until ``b_until``.
+LEASE_DUE_APPLICATIONS = (
+    sa.update(applications)
+    .where(applications.c.id.in_(_due_applications.scalar_subquery()))
+    .values(next_attempt_at=_at("b_until"))
+    .returning(applications)
+)
+#: Flag undecided applications due by ``b_due_by``, once each.
+FLAG_OVERDUE = (
+    sa.update(applications)
+    .where(
+        applications.c.status.in_(_UNDECIDED),
+        applications.c.flagged_overdue.is_(False),
+        applications.c.decision_due_on <= sa.bindparam("b_due_by", type_=sa.Date()),
+    )
+    .values(flagged_overdue=True, updated_at=_at("b_now"))
+    .returning(applications)
+)
