@@ -45,7 +45,7 @@ from adapters.db.delivery import NEXT_DUE, Due, earliest
 from adapters.db.engine import (
     PG_COMMAND_TIMEOUT_S,
     PG_CONNECT_TIMEOUT_S,
-    SQLITE_BUSY_TIMEOUT_MS,
+    set_up_sqlite_connection,
     sqlite_path,
 )
 from adapters.db.errors import translate_errors
@@ -144,18 +144,7 @@ class SqliteWriter:
 
 
 def _configure(engine: sa.Engine) -> None:
-    # as adapters/db/engine.py sets up the async engine's SQLite connections
-    @event.listens_for(engine, "connect")
-    def on_connect(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        try:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-            cursor.execute("PRAGMA foreign_keys=ON")
-        finally:
-            cursor.close()
+    event.listen(engine, "connect", set_up_sqlite_connection)  # as the async engine's
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: sa.Connection) -> None:

@@ -95,19 +95,23 @@ def create_engine(url: str | URL, *, schema: str | None = None) -> AsyncEngine:
     )
 
 
+def set_up_sqlite_connection(dbapi_connection: Any, _record: Any = None) -> None:
+    """Every SQLite connection of ours, whichever engine opens it: WAL, ``synchronous=NORMAL``,
+    the busy timeout, foreign keys; SQLAlchemy, not sqlite3, decides when a transaction begins
+    (``BEGIN`` or ``BEGIN IMMEDIATE``, see the engines' ``begin`` listeners)."""
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cursor.close()
+
+
 def _configure_sqlite(engine: AsyncEngine) -> None:
-    @event.listens_for(engine.sync_engine, "connect")
-    def on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # SQLAlchemy, not sqlite3, decides when a transaction begins (see on_begin)
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        try:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-            cursor.execute("PRAGMA foreign_keys=ON")
-        finally:
-            cursor.close()
+    event.listen(engine.sync_engine, "connect", set_up_sqlite_connection)
 
     @event.listens_for(engine.sync_engine, "begin")
     def on_begin(connection: Connection) -> None:
