@@ -33,7 +33,15 @@ import sqlalchemy as sa
 from adapters.db.engine import create_engine
 from adapters.db.tables import applications, outbox
 from assessment.dates import age_on
-from bench.processes import clean_env, descendants, free_port, process_cpu_seconds, start, vemtas
+from bench.processes import (
+    Process,
+    clean_env,
+    descendants,
+    free_port,
+    process_cpu_seconds,
+    start,
+    vemtas,
+)
 from gateway.settings import AGENCY_KEYS
 from mocks.generate import generate_world
 from mocks.identity import issue_token
@@ -215,11 +223,22 @@ async def _deployed(
             await _ready(f"{base}/readyz")  # migrated by now (dev profile)
             worker = start("worker", [*vemtas(), "worker"], env, workdir)
             try:
+                # its start-up (imports, WSDLs, migrations check) is not per-application work
+                await _started(worker)
                 yield base, {"gateway": gateway.popen.pid, "worker": worker.popen.pid}
             finally:
                 worker.stop()
         finally:
             gateway.stop()
+
+
+async def _started(process: Process) -> None:
+    """Wait until the worker says it has started (``worker started`` in its output)."""
+    deadline = time.monotonic() + 60.0
+    while "worker started" not in process.tail(50):
+        if process.popen.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the worker did not start:\n{process.tail()}")
+        await asyncio.sleep(0.05)
 
 
 async def _run(
