@@ -349,32 +349,43 @@ async def _record(ctx: RequestContext, entries: list[AuditEntry]) -> None:
     await ctx.audit_state.write(ctx.database, entries)
 
 
-def _entry(
+def _entries(
     ctx: RequestContext,
     purpose: Purpose,
-    fin: str,
+    fins: Iterable[str],
     agency: str,
     item: str,
     *,
     allowed: bool,
     reason: str,
     xroad_ids: tuple[str, ...] = (),
-) -> AuditEntry:
+) -> list[AuditEntry]:
+    """One row per person in ``fins`` (none: nothing is asked of the request), the actor and
+    the purpose worked out once for all of them."""
+    fins = list(fins)
+    if not fins:
+        return []
     actor = Actor.of(ctx.require_principal(), purpose)
-    return AuditEntry(
-        actor_sub=actor.sub,
-        actor_role=actor.role.value,
-        actor_institution=actor.institution,
-        subject_fin=fin,
-        agency=agency,
-        data_item=item,
-        purpose=purpose.kind.value,
-        application_id=purpose.application_id,
-        allowed=allowed,
-        reason=reason,
-        xroad_ids=xroad_ids,
-        correlation_id=ctx.correlation_id,
-    )
+    sub, role, institution = actor.sub, actor.role.value, actor.institution
+    kind, application_id = purpose.kind.value, purpose.application_id
+    correlation_id = ctx.correlation_id
+    return [
+        AuditEntry(
+            actor_sub=sub,
+            actor_role=role,
+            actor_institution=institution,
+            subject_fin=fin,
+            agency=agency,
+            data_item=item,
+            purpose=kind,
+            application_id=application_id,
+            allowed=allowed,
+            reason=reason,
+            xroad_ids=xroad_ids,
+            correlation_id=correlation_id,
+        )
+        for fin in fins
+    ]
 
 
 def _read_reason(purpose: Purpose) -> str:
@@ -420,19 +431,16 @@ def audited(
         )
         await _record(
             ctx,
-            [
-                _entry(
-                    ctx,
-                    purpose,
-                    fin,
-                    agency,
-                    item,
-                    allowed=True,
-                    reason=_read_reason(purpose),
-                    xroad_ids=xroad_ids,
-                )
-                for fin in fins
-            ],
+            _entries(
+                ctx,
+                purpose,
+                fins,
+                agency,
+                item,
+                allowed=True,
+                reason=_read_reason(purpose),
+                xroad_ids=xroad_ids,
+            ),
         )
         return found
 
@@ -504,24 +512,24 @@ async def settle_family(
     entries: list[AuditEntry] = []
     seen: set[tuple[str, str, str, tuple[str, ...]]] = set()
     for read in held:
+        subjects: list[str] = []
         for subject in read.fins:
             # several keys of one batch may name the same family: one agency read
             marker = (read.agency, read.item, subject, read.xroad_ids)
             if marker in seen:
                 continue
             seen.add(marker)
-            entries.append(
-                _entry(
-                    ctx,
-                    read.purpose,
-                    subject,
-                    read.agency,
-                    read.item,
-                    allowed=verdict.allowed,
-                    reason=verdict.reason.value,
-                    xroad_ids=read.xroad_ids,
-                )
-            )
+            subjects.append(subject)
+        entries += _entries(
+            ctx,
+            read.purpose,
+            subjects,
+            read.agency,
+            read.item,
+            allowed=verdict.allowed,
+            reason=verdict.reason.value,
+            xroad_ids=read.xroad_ids,
+        )
     await _record(ctx, entries)
 
 
@@ -537,10 +545,7 @@ async def record_denial(
     For refusals that needed no agency read (e.g. an application another family owns)."""
     purpose = ctx.stated_purpose
     code = reason.value if isinstance(reason, authorization.Reason) else reason
-    entries = [
-        _entry(ctx, purpose, fin, agency, item, allowed=False, reason=code)
-        for fin in dict.fromkeys(fins)
-    ]
+    entries = _entries(ctx, purpose, dict.fromkeys(fins), agency, item, allowed=False, reason=code)
     await _record(ctx, entries)
 
 
@@ -703,10 +708,7 @@ async def audit_log(
     subjects = dict.fromkeys(row.entry.subject_fin for row in page.rows)
     await _record(
         ctx,
-        [
-            _entry(ctx, purpose, subject, OWN_AGENCY, "audit_log", allowed=True, reason="read")
-            for subject in subjects
-        ],
+        _entries(ctx, purpose, subjects, OWN_AGENCY, "audit_log", allowed=True, reason="read"),
     )
     end = encode_cursor(page.rows[-1].seq) if page.rows else None
     return AuditRecordPage(page.rows, end, page.has_next_page)

@@ -40,6 +40,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.db.errors import PersistenceError
@@ -145,9 +147,18 @@ _UPDATE_HEAD = (
 def canonical(seq: int, at: datetime, entry: AuditEntry, prev_hash: str) -> bytes:
     """The bytes a row's hash is computed over: JSON with sorted keys, no spaces, UTF-8; the
     time in UTC to the microsecond; the X-Road ids as a list."""
+    return _canonical(seq, _time_text(at), entry, prev_hash)
+
+
+def _time_text(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _canonical(seq: int, at_text: str, entry: AuditEntry, prev_hash: str) -> bytes:
+    # :func:`canonical` with the time already written (the same for every row of an append)
     document = {
         "seq": seq,
-        "at": at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "at": at_text,
         "actor_sub": entry.actor_sub,
         "actor_role": entry.actor_role,
         "actor_institution": entry.actor_institution,
@@ -194,15 +205,77 @@ async def _append_on(
     if current is None:
         raise RuntimeError("the audit chain head is missing: run `vemtas db upgrade`")
     seq, prev = int(current.seq), str(current.hash)
-    values: list[dict[str, Any]] = []
+    insert = _row_insert(connection.dialect)
+    at_text, at_value, allowed = _time_text(at), insert.at(at), insert.allowed
+    sha256 = hashlib.sha256
+    rows: list[tuple[Any, ...]] = []
     for entry in entries:
         seq += 1
-        digest = row_hash(seq, at, entry, prev)
-        values.append(_values(seq, at, entry, prev, digest))
+        digest = sha256(_canonical(seq, at_text, entry, prev)).hexdigest()
+        rows.append(
+            (
+                seq,
+                at_value,
+                entry.actor_sub,
+                entry.actor_role,
+                entry.actor_institution,
+                entry.subject_fin,
+                entry.agency,
+                entry.data_item,
+                entry.purpose,
+                entry.application_id,
+                allowed(entry.allowed),
+                entry.reason,
+                " ".join(entry.xroad_ids),
+                entry.correlation_id,
+                prev,
+                digest,
+            )
+        )
         prev = digest
-    await connection.execute(_INSERT_ROWS, values)
+    await connection.exec_driver_sql(insert.sql, rows)
     await connection.execute(_UPDATE_HEAD, {"new_seq": seq, "new_hash": prev})
     return ChainHead(seq=seq, hash=prev)
+
+
+@dataclass(frozen=True, slots=True)
+class _RowInsert:
+    """The rows' INSERT as the dialect compiles it, executed with the driver's own values: the
+    columns' bind processing done once per append (``at``, the same for every row of it) or by
+    the type's own processor (``allowed``) instead of by SQLAlchemy for each row and column."""
+
+    sql: str
+    at: Callable[[datetime], Any]
+    allowed: Callable[[bool], Any]
+
+
+_ROW_COLUMNS = tuple(column.name for column in audit_log.c)
+_ROW_INSERTS: weakref.WeakKeyDictionary[Dialect, _RowInsert] = weakref.WeakKeyDictionary()
+
+
+def _row_insert(dialect: Dialect) -> _RowInsert:
+    found = _ROW_INSERTS.get(dialect)
+    if found is None:
+        compiled = _INSERT_ROWS.compile(dialect=dialect)
+        if not dialect.positional or tuple(compiled.positiontup or ()) != _ROW_COLUMNS:
+            raise RuntimeError(f"unsupported database dialect {dialect.name!r}")
+        processors = {
+            column.name: column.type.dialect_impl(dialect).bind_processor(dialect)
+            for column in audit_log.c
+        }
+        if any(processors[name] for name in _ROW_COLUMNS if name not in ("at", "allowed")):
+            raise RuntimeError(f"unsupported database dialect {dialect.name!r}")
+        found = _RowInsert(
+            sql=compiled.string,
+            at=processors["at"] or _same,
+            allowed=processors["allowed"] or _same,
+        )
+        _ROW_INSERTS[dialect] = found
+    return found
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 async def _append(db: Database, entries: Sequence[AuditEntry]) -> ChainHead:
@@ -440,29 +513,6 @@ async def periodic_head_export(
 
 
 # --- rows ------------------------------------------------------------------------------------
-
-
-def _values(
-    seq: int, at: datetime, entry: AuditEntry, prev_hash: str, digest: str
-) -> dict[str, Any]:
-    return {
-        "seq": seq,
-        "at": at,
-        "actor_sub": entry.actor_sub,
-        "actor_role": entry.actor_role,
-        "actor_institution": entry.actor_institution,
-        "subject_fin": entry.subject_fin,
-        "agency": entry.agency,
-        "data_item": entry.data_item,
-        "purpose": entry.purpose,
-        "application_id": entry.application_id,
-        "allowed": entry.allowed,
-        "reason": entry.reason,
-        "xroad_ids": " ".join(entry.xroad_ids),
-        "correlation_id": entry.correlation_id,
-        "prev_hash": prev_hash,
-        "hash": digest,
-    }
 
 
 def _row(raw: sa.Row[Any]) -> AuditRow:
