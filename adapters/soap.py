@@ -47,6 +47,11 @@ SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
 XROAD = "http://x-road.eu/xsd/xroad.xsd"
 XROAD_PROTOCOL_VERSION = "4.0"
 ADAPTERS_DIR = Path(__file__).parent
+#: The X-Road header elements in the WSDLs' order, each with the prefix zeep's rendering gives it
+_XROAD_ELEMENTS = tuple(
+    (f"{{{XROAD}}}{name}", {f"ns{index}": XROAD})
+    for index, name in enumerate(("client", "service", "id", "userId", "issue", "protocolVersion"))
+)
 
 ZEEP_SETTINGS = zeep.Settings(
     strict=True,
@@ -278,17 +283,26 @@ class SoapClient:
                 return str(qname)
         raise ValueError(f"{self.agency}: no binding {binding} in the vendored WSDL")
 
-    def xroad_header(self, operation: str, ctx: CallContext) -> dict[str, str]:
+    def xroad_header(self, operation: str, ctx: CallContext) -> list[etree._Element]:
+        """The X-Road header block as lxml elements, which zeep's ``_soapheaders`` accepts and
+        appends as they are. The same bytes as zeep rendering the WSDL's header parts from a
+        dict (each element declares its own ``nsN`` prefix), for a fraction of the CPU."""
         message_id = str(uuid.uuid4())
         report_xroad_id(message_id)
-        return {
-            "client": self._config.xroad_client,
-            "service": f"AZ/GOV/{self.agency}/{operation}",
-            "id": message_id,
-            "userId": ctx.user_id,
-            "issue": ctx.issue,
-            "protocolVersion": XROAD_PROTOCOL_VERSION,
-        }
+        values = (
+            self._config.xroad_client,
+            f"AZ/GOV/{self.agency}/{operation}",
+            message_id,
+            ctx.user_id,
+            ctx.issue,
+            XROAD_PROTOCOL_VERSION,
+        )
+        elements = []
+        for (tag, nsmap), value in zip(_XROAD_ELEMENTS, values, strict=True):
+            element = etree.Element(tag, nsmap=nsmap)
+            element.text = value
+            elements.append(element)
+        return elements
 
     async def call(self, operation: str, ctx: CallContext, **body: Any) -> Any:
         """The deserialized response body of ``operation`` (zeep objects: map them at once).

@@ -324,3 +324,48 @@ async def test_families_by_household_id_in_one_call_sharing_the_family_cache(
     with pytest.raises(AgencyNotFound):
         await adapters.population.family("HH-XXX-999999", CTX)
     assert await mocks.count("population") == 1
+
+
+async def test_soap_requests_carry_the_xroad_header_as_zeep_renders_it_from_the_wsdl(
+    mocks: MockAgencies, clock: Any
+) -> None:
+    """The X-Road header block is handed to zeep as ready lxml elements (cheaper than a dict
+    zeep renders through the WSDL's header parts); on the wire it must be the same bytes."""
+    import httpx
+    import zeep
+    from lxml import etree
+    from zeep.wsdl.utils import etree_to_string
+
+    from adapters.registry import open_adapters
+    from adapters.soap import ZEEP_SETTINGS, load_document
+
+    from .conftest import make_config
+
+    sent: list[bytes] = []
+
+    class Recording(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            sent.append(await request.aread())
+            return await mocks.transport.handle_async_request(request)
+
+    ctx = CallContext(user_id='caseworker <&> "17"', issue="Ərizə APP-2026-000123")
+    async with open_adapters(make_config(clock), transport=Recording()) as opened:
+        await opened.property.real_estate([AYNUR, RESAD], ctx)
+    (message,) = sent
+    message_id = etree.fromstring(message).findtext(".//{http://x-road.eu/xsd/xroad.xsd}id")
+
+    client = zeep.Client(wsdl=load_document("property"), settings=ZEEP_SETTINGS)
+    expected = client.create_message(
+        client.service,
+        "GetRealEstateByOwners",
+        ownerFins={"fin": [AYNUR, RESAD]},
+        _soapheaders={
+            "client": "AZ/GOV/MLSPP/vemtas",
+            "service": "AZ/GOV/property/GetRealEstateByOwners",
+            "id": message_id,
+            "userId": ctx.user_id,
+            "issue": ctx.issue,
+            "protocolVersion": "4.0",
+        },
+    )
+    assert message == etree_to_string(expected)

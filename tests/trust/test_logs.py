@@ -196,3 +196,36 @@ def test_the_shortcut_for_plain_strings_never_lets_personal_data_through() -> No
         assert redact_text(text) == _masked_in_full(text), text
         shortcuts += not _may_hold_personal_data(text)
     assert shortcuts > 1000  # the shortcut was taken, and was right each time
+
+
+def test_every_line_is_json_even_for_values_the_fast_encoder_refuses() -> None:
+    """Lines are rendered by orjson; an integer past 64 bits or a lone surrogate falls back to
+    the standard encoder instead of raising out of the log call, and is masked all the same."""
+    from gateway.settings import Settings
+
+    stream = io.StringIO()
+    configure_logging(replace(Settings.from_env({}), profile=Profile.PROD), stream=stream)
+    try:
+        log = structlog.get_logger("vemtas.test")
+        log.info("agency_read", agency="tax", item="incomes", keys=2, xroad_ids=["a-b"])
+        log.info("odd", big=2**70, text="\udcff Bakı 5ZX3K8P", first_name="Aynur")
+    finally:
+        structlog.reset_defaults()
+        root = logging.getLogger()
+        for handler in list(root.handlers):
+            if handler.get_name() == "vemtas":
+                root.removeHandler(handler)
+
+    read, odd = (json.loads(line) for line in stream.getvalue().splitlines())
+    assert {k: read[k] for k in ("event", "agency", "item", "keys", "xroad_ids", "level")} == {
+        "event": "agency_read",
+        "agency": "tax",
+        "item": "incomes",
+        "keys": 2,
+        "xroad_ids": ["a-b"],
+        "level": "info",
+    }
+    assert read["timestamp"].endswith("Z")
+    assert odd["big"] == 2**70
+    assert odd["text"] == "\udcff Bakı [fin]"
+    assert odd["first_name"] == "[redacted]"
