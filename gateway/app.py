@@ -363,8 +363,10 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers") or [])
-        length = headers.get(b"content-length")
+        length = None
+        for name, value in scope.get("headers") or ():
+            if name == b"content-length":
+                length = value  # the last one, as a dict of the headers would keep
         if length is not None and (not length.isdigit() or int(length) > self.limit):
             await _too_large(scope, receive, send)
             return
@@ -518,6 +520,7 @@ class _MetricsMiddleware:
         self.app = app
         self.latency = latency
         self.counter = counter
+        self.by_status: dict[str, Counter] = {}  # the counter's child per status, looked up once
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith("/graphql"):
@@ -536,4 +539,7 @@ class _MetricsMiddleware:
             await self.app(scope, receive, sending)
         finally:
             self.latency.observe(time.perf_counter() - started)
-            self.counter.labels(status=status).inc()
+            child = self.by_status.get(status)
+            if child is None:
+                child = self.by_status[status] = self.counter.labels(status=status)
+            child.inc()

@@ -80,7 +80,8 @@ _ALLOWED_HEADERS = frozenset({"alg", "kid", "typ", "cty", "x5t", "x5t#S256"})
 _ALLOWED_TYPES = frozenset({"jwt", "at+jwt", "application/at+jwt"})
 _MAX_JWKS_BYTES = 256 * 1024
 _MIN_RSA_BITS = 2048
-_SEGMENT = re.compile(r"^[A-Za-z0-9_-]+$")
+# three non-empty base64url segments: no JWE (five), no unsigned token (empty signature)
+_COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
 _KID = re.compile(r"^[\x21-\x7e]{1,128}$")
 _ROLE_NAMES = frozenset(role.value for role in Role)
 _BEARER = re.compile(r"^[Bb][Ee][Aa][Rr][Ee][Rr] +([A-Za-z0-9\-._~+/]+=*) *$")
@@ -159,12 +160,13 @@ def _b64decode(segment: str) -> bytes:
 def _parse_header(token: str) -> _Header:
     if not isinstance(token, str) or not token:
         raise AuthError(AuthFailure.MISSING)
-    if len(token.encode("utf-8", "surrogatepass")) > MAX_TOKEN_BYTES:
+    # an ASCII token's length is its length in bytes
+    size = len(token) if token.isascii() else len(token.encode("utf-8", "surrogatepass"))
+    if size > MAX_TOKEN_BYTES:
         raise AuthError(AuthFailure.OVERSIZED)
-    segments = token.split(".")
-    # Three non-empty segments: no JWE (five), no unsigned token (empty signature).
-    if len(segments) != 3 or not all(_SEGMENT.fullmatch(s) for s in segments):
+    if not _COMPACT_JWS.fullmatch(token):
         raise AuthError(AuthFailure.MALFORMED)
+    segments = token.split(".")
     try:
         header = json.loads(_b64decode(segments[0]))
         payload = json.loads(_b64decode(segments[1]))
@@ -356,7 +358,7 @@ class TokenValidator:
             raise AuthError(AuthFailure.BAD_SIGNATURE) from None
         except (JoseError, ValueError, TypeError, KeyError, binascii.Error):
             raise AuthError(AuthFailure.MALFORMED) from None
-        return _principal(dict(claims))
+        return _principal(claims)  # JWTClaims is a dict
 
     async def _key_for(self, kid: str) -> _TrustedKey:
         key = self._keys.get(kid)

@@ -110,6 +110,11 @@ class RequestContext:
     # while an application flow runs on this context: its reads' audit rows, held for the
     # flow's next write transaction (resolvers.audit.deferred_rows); never shared by copies
     audit_deferred: DeferredAudit | None = None
+    # the last stated purpose, for the caller and issue it was stated for (every agency call
+    # asks for it); never copied by ``with_issue``
+    _purpose_memo: tuple[Principal, str | None, Purpose] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     def with_issue(self, issue: str, *, now: datetime | None = None) -> RequestContext:
         """A context for work on one application (``issue`` = its id) or for one stated
@@ -139,6 +144,9 @@ class RequestContext:
         """Why this request reads personal data: the application in ``issue``, or what the
         caller's role states (resolvers/purpose.py); ``FORBIDDEN`` if the roles may not."""
         principal = self.require_principal()
+        memo = self._purpose_memo
+        if memo is not None and memo[0] is principal and memo[1] == self.issue:
+            return memo[2]
         if self.issue is None:
             purpose = default_purpose(principal)
         elif self.issue in _PURPOSE_CODES:
@@ -146,9 +154,11 @@ class RequestContext:
         else:
             purpose = Purpose.application(self.issue)
         try:
-            return check_purpose(principal, purpose)
+            checked = check_purpose(principal, purpose)
         except PurposeNotPermitted as exc:
             raise Forbidden(str(exc)) from None
+        self._purpose_memo = (principal, self.issue, checked)
+        return checked
 
     @property
     def purpose(self) -> str:

@@ -46,7 +46,7 @@ from graphql import (
     ValidationRule,
 )
 from graphql.error import GraphQLSyntaxError
-from strawberry.extensions import AddValidationRules, MaxTokensLimiter, SchemaExtension
+from strawberry.extensions import MaxTokensLimiter, SchemaExtension
 
 QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
 PAGE_ARGUMENTS = ("first", "last", "months")
@@ -143,9 +143,24 @@ def validation_rules(limits: Limits = DEFAULT_LIMITS) -> tuple[type[ASTValidatio
 class TokenLimit(MaxTokensLimiter):
     """The parser stops after ``max_token_count`` tokens; its syntax error gets
     ``QUERY_TOO_COMPLEX``. The error either comes back from the parse (no parser cache) or is
-    raised through the operation (the parser cache parses inside its own hook)."""
+    raised through the operation (the parser cache parses inside its own hook).
+
+    ``validation_rules`` are added to the operation's, as strawberry's ``AddValidationRules``
+    adds them (one extension instead of two: each costs its hooks on every operation)."""
+
+    def __init__(
+        self,
+        max_token_count: int,
+        validation_rules: tuple[type[ASTValidationRule], ...] = (),
+    ) -> None:
+        super().__init__(max_token_count=max_token_count)
+        self.validation_rules = validation_rules
 
     def on_operation(self) -> Iterator[None]:
+        if self.validation_rules:
+            self.execution_context.validation_rules = (
+                self.execution_context.validation_rules + self.validation_rules
+            )
         self.execution_context.parse_options["max_tokens"] = self.max_token_count
         try:
             yield
@@ -164,11 +179,8 @@ def limit_extensions(
     limits: Limits = DEFAULT_LIMITS,
 ) -> list[Callable[[], SchemaExtension]]:
     """The schema extensions enforcing ``limits`` (validation rules built once)."""
-    rules = list(validation_rules(limits))
-    return [
-        lambda: AddValidationRules(rules),
-        lambda: TokenLimit(max_token_count=limits.max_tokens),
-    ]
+    rules = validation_rules(limits)
+    return [lambda: TokenLimit(max_token_count=limits.max_tokens, validation_rules=rules)]
 
 
 # --- measuring an operation --------------------------------------------------------------

@@ -30,6 +30,24 @@ async def test_metrics_count_graphql_requests_in_prometheus_format(stack: Stack)
     assert 'vemtas_graphql_requests_total{status="200"}' in text
 
 
+async def test_metrics_count_each_status_apart(stack: Stack) -> None:
+    for _ in range(2):
+        await stack.query("{ __typename }", None)
+    await stack.client.post("/graphql", json={"query": "{ nope }"})
+    text = (await stack.client.get("/metrics")).text
+    # a request error answered as application/json is a 200
+    assert 'vemtas_graphql_requests_total{status="200"} 3.0' in text
+    assert 'vemtas_graphql_requests_total{status="400"}' not in text
+    await stack.client.post(
+        "/graphql",
+        json={"query": "{ nope }"},
+        headers={"accept": "application/graphql-response+json"},
+    )
+    text = (await stack.client.get("/metrics")).text
+    assert 'vemtas_graphql_requests_total{status="200"} 3.0' in text
+    assert 'vemtas_graphql_requests_total{status="400"} 1.0' in text
+
+
 async def test_an_oversized_body_is_refused_with_413_before_parsing(stack: Stack) -> None:
     padding = "x" * (70 * 1024)
     response = await stack.client.post(

@@ -88,3 +88,23 @@ async def test_a_request_whose_purpose_the_role_may_not_state_reads_nothing(stac
 
     assert await stack.agency_calls() == 0
     assert await stack.audit_rows() == []
+
+
+def test_the_stated_purpose_follows_the_contexts_issue_and_caller() -> None:
+    """The context remembers its last stated purpose, but never past a change of the issue
+    or of the caller (a WebSocket's token arrives after the context was built)."""
+    from resolvers.context import RequestContext
+    from resolvers.errors import Forbidden
+
+    caseworker = principal(Role.CASEWORKER)
+    ctx = RequestContext(adapters=None, today=None, principal=caseworker)  # type: ignore[arg-type]
+    assert ctx.purpose == "case-review"
+    assert ctx.purpose == "case-review"
+    ctx.issue = "app-1"
+    assert ctx.purpose == "app-1"
+    assert ctx.with_issue("app-2").purpose == "app-2"
+    ctx.principal = principal(Role.AUDITOR)  # an auditor never assesses an application
+    with pytest.raises(Forbidden):
+        _ = ctx.purpose
+    ctx.issue = None
+    assert ctx.purpose == "audit"
