@@ -20,6 +20,7 @@ from email.utils import parsedate_to_datetime
 from types import TracebackType
 from typing import Any
 
+import aiohttp
 import httpx
 import orjson
 
@@ -129,11 +130,24 @@ class _HttpErrors:
         if exc is None or isinstance(exc, AgencyError):
             return
         if isinstance(exc, httpx.TimeoutException):
+            if _refused(exc):
+                raise AgencyUnavailable(self.agency) from None
             raise AgencyTimeout(self.agency) from None
         if isinstance(exc, httpx.TransportError | httpx.InvalidURL):
             raise AgencyUnavailable(self.agency) from None
         if isinstance(exc, ShapeError | orjson.JSONDecodeError | UnicodeDecodeError):
             raise AgencyBadResponse(self.agency) from None
+
+
+def _refused(exc: BaseException) -> bool:
+    """Whether an httpx timeout is really a connection that could not be made (refused,
+    unreachable): httpx-aiohttp 0.2.0 maps aiohttp's ``ClientConnectorError`` — a subclass of the
+    ``ClientConnectionError`` it maps to ``httpx.ConnectTimeout`` — to that timeout as well. A
+    connect that timed out (aiohttp's ``ServerTimeoutError``) stays a timeout."""
+    cause = exc.__cause__
+    return isinstance(cause, aiohttp.ClientConnectorError) and not isinstance(
+        cause, aiohttp.ServerTimeoutError | TimeoutError
+    )
 
 
 def map_http_errors(agency: str) -> _HttpErrors:
