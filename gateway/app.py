@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from datetime import time as time_of_day
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,6 +29,8 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from prometheus_client import values as metric_values
+from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
@@ -411,12 +414,16 @@ def create_app(
     jwks_transport: httpx.AsyncBaseTransport | None = None,
     policy: ApplicationPolicy | None = None,
     worker: bool = False,
+    metrics_dir: Path | None = None,
 ) -> Starlette:
     """The gateway ASGI app. ``adapters`` (tests) replaces the real agency adapters;
     ``database`` (tests) an open, migrated database; ``jwks_transport`` routes the identity
     provider's JWKS fetches (tests, in-process); ``policy`` times the applications
     (``gateway.worker.policy_from_env``); ``worker`` also runs the background worker in this
-    process (``vemtas serve --with-mocks``)."""
+    process (``vemtas serve --with-mocks``); ``metrics_dir``, prometheus-client's
+    ``PROMETHEUS_MULTIPROC_DIR`` of this process (``gateway.asgi``, under
+    ``vemtas serve --workers N``), makes ``/metrics`` the sum over every process writing
+    there rather than this app's own registry."""
     runtime = Runtime(settings=settings, policy=policy or ApplicationPolicy())
     requests_total = Counter(
         "vemtas_graphql_requests_total",
@@ -496,8 +503,18 @@ def create_app(
             return JSONResponse({"status": "database unavailable"}, status_code=503)
         return JSONResponse({"status": "ready"})
 
+    exported = runtime.metrics
+    if metrics_dir is not None:
+        if metric_values.ValueClass is metric_values.MutexValue:
+            raise RuntimeError(
+                "PROMETHEUS_MULTIPROC_DIR must be set before prometheus_client is imported"
+            )
+        # the metrics above write to this process's files there; the collector reads them all
+        exported = CollectorRegistry()
+        MultiProcessCollector(exported, path=str(metrics_dir))  # type: ignore[no-untyped-call]
+
     async def metrics(_: Request) -> Response:
-        return PlainTextResponse(generate_latest(runtime.metrics), media_type=CONTENT_TYPE_LATEST)
+        return PlainTextResponse(generate_latest(exported), media_type=CONTENT_TYPE_LATEST)
 
     app = Starlette(
         routes=[

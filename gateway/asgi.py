@@ -6,11 +6,17 @@ themselves: ``vemtas serve --workers N`` (uvicorn's process supervisor imports
 Each process builds its own adapters, caches and database pool in the app's lifespan; the
 database is what the processes share (applications, the outbox, the audit log), so that any
 process may answer any request. The background worker runs separately (``vemtas worker``).
+
+With ``PROMETHEUS_MULTIPROC_DIR`` set (``vemtas serve --workers N`` sets it to a fresh directory
+before the processes start), every process writes its metrics to files there and ``/metrics``
+answers the sum over all of them (prometheus-client's multiprocess mode); whoever sets it
+otherwise gives each start an empty directory.
 """
 
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from starlette.applications import Starlette
 
@@ -24,4 +30,9 @@ def app_from_env() -> Starlette:
 
     settings = Settings.from_env(os.environ)
     configure_logging(settings)
-    return create_app(settings, policy=policy_from_env(os.environ, settings.profile))
+    shared = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    return create_app(
+        settings,
+        policy=policy_from_env(os.environ, settings.profile),
+        metrics_dir=Path(shared) if shared else None,
+    )

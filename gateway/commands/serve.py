@@ -9,8 +9,11 @@ gateway, and prints the GraphQL URL with a development token for each role.
 With ``--workers N`` (N > 1) uvicorn's supervisor runs N gateway processes on the one port,
 each built by ``gateway.asgi:app_from_env``; they share the database, so any of them may answer
 any request, and the background worker runs on its own (``vemtas worker``). In the dev profile
-the database is migrated once, before the processes start. ``/metrics`` then reports the
-process that answers it: scrape each process (or run one process per container) for totals.
+the database is migrated once, before the processes start. ``/metrics`` then answers the sum
+over the processes (prometheus-client's multiprocess mode): each process writes its metrics to
+files in a fresh directory the supervisor makes under the var dir (``PROMETHEUS_MULTIPROC_DIR``,
+set before the processes start) and removes when it stops; a process that died and was replaced
+keeps its counts in the sum, so the totals never go back.
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -73,15 +79,23 @@ def _serve_processes(args: argparse.Namespace, settings: object) -> int:
 
         uvloop.run(upgrade(settings.database_url))  # once, before the processes race to it
     print(f"\nGraphQL: http://{args.host}:{args.port}/graphql  ({args.workers} processes)\n")
-    uvicorn.run(
-        "gateway.asgi:app_from_env",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level="info",
-        log_config=None,
-    )
+    # /metrics sums the processes (gateway.asgi): a fresh directory for their metric files, in
+    # the environment the processes inherit, so set before they import prometheus_client
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    metrics_dir = Path(tempfile.mkdtemp(prefix=f"metrics-{args.port}-", dir=settings.var_dir))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+    try:
+        uvicorn.run(
+            "gateway.asgi:app_from_env",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level="info",
+            log_config=None,
+        )
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
 
 
