@@ -5,15 +5,12 @@ tests use: the same records, the same agency errors, the same attempts."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import socket
 from collections.abc import AsyncIterator
 from datetime import date
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from httpx_aiohttp import AiohttpTransport
 
 from adapters.base import CallContext
@@ -22,6 +19,7 @@ from adapters.registry import Adapters, open_adapters
 from adapters.resilience import AgencyThrottled
 from mocks.app import create_mock_app
 from mocks.world import World
+from tests.loopback import free_port, serving_built
 
 CTX = CallContext(user_id="caseworker-17", issue="APP-2026-000123")
 AYNUR, RESAD = "5ZX3K8P", "7QW2R9T"
@@ -29,39 +27,11 @@ JAN, MAR = date(2026, 1, 1), date(2026, 3, 1)
 AGENCIES = ["population", "tax", "property", "justice"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 async def loopback(world: World) -> AsyncIterator[str]:
     """The mock agencies under uvicorn on 127.0.0.1; their base URL."""
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_mock_app(world, dev=True, base_url=base),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            lifespan="off",
-            timeout_graceful_shutdown=1,
-        )
-    )
-    task = asyncio.create_task(server.serve())
-    for _ in range(250):
-        if server.started:
-            break
-        await asyncio.sleep(0.02)
-    assert server.started
-    try:
+    async with serving_built(lambda base: create_mock_app(world, dev=True, base_url=base)) as base:
         yield base
-    finally:
-        server.should_exit = True
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
 
 
 @pytest.fixture
@@ -190,7 +160,7 @@ async def test_an_answer_over_the_size_limit_is_refused(
 
 
 async def test_a_closed_port_fails_the_call_without_an_answer(clock: Any, make_config: Any) -> None:
-    closed = f"http://127.0.0.1:{_free_port()}"
+    closed = f"http://127.0.0.1:{free_port()}"
     async with open_adapters(_config(make_config, clock, closed)) as network:
         for agency in ("population", "property"):
             # httpx-aiohttp maps aiohttp's refused connection to httpx.ConnectTimeout; the

@@ -17,7 +17,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -34,6 +33,7 @@ import pytest
 from gateway.settings import AGENCY_KEYS
 from mocks.identity import issue_token
 from tests.applications.conftest import SUBMIT, WORLDS, granted_family, require_postgres
+from tests.loopback import free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -41,12 +41,6 @@ VEMTAS = str(Path(sys.executable).with_name("vemtas"))
 GATEWAY_STEPS = ("after-register", "after-begin-assessment", "after-decision")
 WORKER_STEPS = ("after-claim", "after-bank-call", "after-message-call", "after-complete")
 DEADLINE = 90.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -111,7 +105,7 @@ def processes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Processes]:
 
 @pytest.fixture(scope="module")
 def mocks_base(processes: Processes) -> str:
-    port = _free_port()
+    port = free_port()
     world = str(WORLDS / "applications.yaml")
     processes.start("mocks", ["mocks", "serve", "--port", str(port), "--world", world], _env({}))
     base = f"http://127.0.0.1:{port}"
@@ -157,7 +151,7 @@ class Journey:
 
     def start_gateway(self, crash_at: str | None = None) -> Gateway:
         env = {**self.env, "VEMTAS_CRASH_AT": crash_at} if crash_at else self.env
-        port = _free_port()
+        port = free_port()
         process = self.processes.start(
             f"gateway-{crash_at or 'healthy'}", ["serve", "--port", str(port)], env
         )
@@ -329,7 +323,7 @@ async def test_gateway_processes_share_one_port_and_one_database(
         }
     )
     journey = Journey(processes, mocks_base, env)
-    port = _free_port()
+    port = free_port()
     supervisor = processes.start("gateways", ["serve", "--port", str(port), "--workers", "2"], env)
     gateway = Gateway(supervisor, f"http://127.0.0.1:{port}")
     await _ready(f"{gateway.url}/readyz")

@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 
 from tests.applications.conftest import Stack, granted_family
+from tests.loopback import serving
 
 WATCH = """
 subscription($id: ID!) {
@@ -22,28 +21,10 @@ subscription($id: ID!) {
 }"""
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 async def url(stack: Stack) -> AsyncIterator[str]:
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(stack.app, host="127.0.0.1", port=port, lifespan="off", log_level="error")
-    )
-    task = asyncio.create_task(server.serve())
-    for _ in range(200):
-        if server.started:
-            break
-        await asyncio.sleep(0.02)
-    try:
-        yield f"ws://127.0.0.1:{port}/graphql"
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, timeout=10)
+    async with serving(stack.app) as base:
+        yield base.replace("http://", "ws://", 1) + "/graphql"
 
 
 async def _receive(ws: ClientConnection) -> dict[str, Any]:

@@ -21,9 +21,9 @@ from tests.applications.test_crash import (
     Processes,
     _children_count,
     _env,
-    _free_port,
     _ready,
 )
+from tests.loopback import free_port
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -83,7 +83,7 @@ async def test_metrics_sum_over_the_gateway_processes(tmp_path: Path) -> None:
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     processes = Processes(tmp_path)
     try:
-        port = _free_port()
+        port = free_port()
         supervisor = processes.start(
             "gateways", ["serve", "--port", str(port), "--workers", "2"], env
         )

@@ -9,7 +9,6 @@ import asyncio
 import base64
 import contextlib
 import json
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
@@ -17,12 +16,12 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
 from starlette.applications import Starlette
 
 from gateway.settings import Profile, Settings
 from tests.hardening.conftest import running_app
+from tests.loopback import serving
 from tests.services import require_node_package
 
 AUDIT = Path(__file__).parents[1] / "http_audit"
@@ -55,22 +54,8 @@ def production_jwks() -> dict[str, object]:
 async def served(app: Starlette) -> AsyncIterator[str]:
     """``app`` under uvicorn on a free 127.0.0.1 port (its lifespan run by uvicorn); yields the
     GraphQL URL and stops the server on exit."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, lifespan="on", log_config=None, access_log=False, ws="none")
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        async with asyncio.timeout(30):
-            while not server.started:
-                assert not task.done(), "uvicorn stopped while starting"
-                await asyncio.sleep(0.05)
-        yield f"http://127.0.0.1:{port}/graphql"
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, timeout=30)
-        sock.close()
+    async with serving(app, lifespan="on", ws="none") as base:
+        yield f"{base}/graphql"
 
 
 async def audit(node: str, url: str) -> list[dict[str, Any]]:

@@ -10,14 +10,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from starlette.applications import Starlette
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosedError
@@ -26,6 +24,7 @@ import tests.applications.conftest as applications
 from mocks.world_io import load_world
 from schema.trusted_documents import FOLDER, document_hash
 from tests.applications.conftest import Stack, Target, granted_family
+from tests.loopback import serving
 
 WATCH = (FOLDER / "ApplicationUpdated.graphql").read_text(encoding="utf-8")
 WATCH_HASH = document_hash(WATCH)
@@ -60,22 +59,8 @@ async def applications_stack(
 @contextlib.asynccontextmanager
 async def served(app: Starlette) -> AsyncIterator[str]:
     """``app`` (already started) under uvicorn on a free loopback port: its WebSocket URL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="error")
-    )
-    task = asyncio.create_task(server.serve())
-    try:
-        async with asyncio.timeout(10):
-            while not server.started:
-                assert not task.done(), "uvicorn stopped while starting"
-                await asyncio.sleep(0.02)
-        yield f"ws://127.0.0.1:{port}/graphql"
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, timeout=10)
+    async with serving(app) as base:
+        yield base.replace("http://", "ws://", 1) + "/graphql"
 
 
 async def submit(stack: Stack, token: str, n: int) -> str:

@@ -3,20 +3,17 @@ over ``httpx.ASGITransport``), its test controls, and the two adapters routed to
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import socket
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
 import stamina
-import uvicorn
 
 from adapters.bank import BankAdapter, open_bank
 from adapters.messaging import MessagingAdapter, open_messaging
 from mocks.app import create_mock_app
 from mocks.world import World
+from tests.loopback import serving
 
 from .support import MOCKS, Mocks, Route
 
@@ -44,35 +41,8 @@ async def route(request: pytest.FixtureRequest, mocks: Mocks) -> AsyncIterator[R
     if request.param == "in-process":
         yield Route(MOCKS, mocks.transport)
         return
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            mocks.transport.app,
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            lifespan="off",
-            timeout_graceful_shutdown=1,
-        )
-    )
-    task = asyncio.create_task(server.serve())
-    for _ in range(250):
-        if server.started:
-            break
-        await asyncio.sleep(0.02)
-    assert server.started
-    try:
-        yield Route(f"http://127.0.0.1:{port}", None)
-    finally:
-        server.should_exit = True
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    async with serving(mocks.transport.app) as base:
+        yield Route(base, None)
 
 
 @pytest.fixture
