@@ -727,6 +727,15 @@ async def _decision_messages(
     )
     if decision.monthly_amount is not None and person is not None:
         messages.append(card_order_message(application, family, person, decision, language))
+    if decision.monthly_amount is not None and reassessment:
+        # a card the bank took while an earlier reassessment had refused the family went
+        # without its pickup notices (resolvers/worker.py): a grant again sends them. Their keys
+        # are per application: notices already enqueued are not enqueued twice.
+        card = await db.card_order(application.id)
+        if card is not None and card.branch_address is not None and card.pickup_from is not None:
+            messages += card_ready_notices(
+                application, language, card.branch_address, card.pickup_from
+            )
     return messages
 
 

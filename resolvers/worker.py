@@ -38,6 +38,7 @@ from adapters.bank import CardOrderRequest
 from adapters.base import CallContext
 from adapters.db import (
     ApplicationRow,
+    ApplicationStatus,
     CardOrdered,
     Database,
     DatabaseUnavailable,
@@ -335,6 +336,11 @@ class Worker:
         self.policy.crash_point("after-bank-call")
 
         def follow_up(application: ApplicationRow) -> list[OutboxMessage]:
+            # a reassessment may have refused the family while the order was on its way: the
+            # bank took it, but nobody is sent to collect a card of a grant that is gone (a
+            # grant again sends them: docs/applications.md)
+            if application.status is not ApplicationStatus.GRANTED:
+                return []
             return card_ready_notices(
                 application, language, order.branch_address, order.pickup_from
             )

@@ -70,6 +70,10 @@ class NotificationStatus(Enum):
     SENT = "SENT"
     FAILED = strawberry.enum_value("FAILED", description="the last attempt failed; retrying")
     DEAD = strawberry.enum_value("DEAD", description="given up; an operator looks into it")
+    WITHDRAWN = strawberry.enum_value(
+        "WITHDRAWN",
+        description="not sent: a reassessment changed what it would have said before it went out",
+    )
 
 
 @strawberry.enum(description="Where the payment card order stands")
@@ -77,6 +81,11 @@ class CardOrderStatus(Enum):
     PENDING = "PENDING"
     ORDERED = "ORDERED"
     FAILED = strawberry.enum_value("FAILED", description="the bank never confirmed it")
+    CANCELLED = strawberry.enum_value(
+        "CANCELLED",
+        description="not sent to the bank: a reassessment refused the application first "
+        "(a grant again orders it)",
+    )
 
 
 @strawberry.enum(description="What happened to an application")

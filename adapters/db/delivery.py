@@ -24,11 +24,13 @@ from adapters.db.records import (
     CardOrderStatus,
     EventKind,
     MessageSent,
+    NotificationKind,
     NotificationStatus,
     OutboxEffect,
     OutboxItem,
     OutboxMessage,
     OutboxStatus,
+    OutboxTopic,
 )
 from adapters.db.tables import (
     application_events,
@@ -276,3 +278,143 @@ FLAG_OVERDUE = (
     .values(flagged_overdue=True, updated_at=_at("b_now"))
     .returning(applications)
 )
+
+# --- a reassessment: what its decision makes untrue, or true again ---------------------------
+
+_WITHDRAWN = OutboxStatus.WITHDRAWN.value
+#: The application's outbox items, with what each delivers.
+ITEMS_OF_APPLICATION = (
+    sa.select(
+        outbox.c.id,
+        outbox.c.status,
+        outbox.c.topic,
+        outbox.c.card_order_id,
+        outbox.c.notification_id,
+        notifications.c.kind.label("notification_kind"),
+        notifications.c.channel.label("notification_channel"),
+    )
+    .select_from(outbox.outerjoin(notifications, notifications.c.id == outbox.c.notification_id))
+    .where(outbox.c.application_id == sa.bindparam("application_id"))
+    .order_by(outbox.c.created_at, outbox.c.id)
+)
+#: Items not delivered yet (waiting, or held by a worker right now) withdrawn: none is claimed
+#: again, and a worker holding one records its delivery if it went out (DONE wins: it did
+#: happen) but not its failure (``FAIL`` changes IN_FLIGHT items only).
+WITHDRAW = (
+    sa.update(outbox)
+    .where(outbox.c.id.in_(_ids()), outbox.c.status.in_([_PENDING, _IN_FLIGHT]))
+    .values(status=_WITHDRAWN, lease_until=None)
+    .returning(outbox.c.id)
+)
+#: Withdrawn items due again at ``b_now``, counted from their first attempt.
+RESTORE = (
+    sa.update(outbox)
+    .where(outbox.c.id.in_(_ids()), outbox.c.status == _WITHDRAWN)
+    .values(
+        status=_PENDING, attempts=0, next_attempt_at=_at("b_now"), lease_until=None, last_error=None
+    )
+    .returning(outbox.c.id)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Reconciled:
+    """What a reassessment's decision did to the application's undelivered items: each as
+    ``{"outboxId": …, "kind": "card_order" | "sms" | "email"}``, for its REASSESSED event."""
+
+    withdrawn: list[dict[str, str]]
+    restored: list[dict[str, str]]
+
+
+def reconcile_outbox(
+    connection: sa.Connection, application_id: str, granted: bool, now: datetime
+) -> Reconciled:
+    """Make the application's undelivered items agree with a reassessment's decision, in its
+    transaction (before the decision's own messages are enqueued):
+
+    - a decision notice not yet delivered tells a decision now superseded: WITHDRAWN (the new
+      decision's notices follow), never sent after the new one;
+    - not granted: the card order not yet at the bank is CANCELLED and a card-pickup notice not
+      yet sent WITHDRAWN: a family refused is neither issued a card nor sent to collect one;
+    - granted: a card order or card-pickup notice withdrawn so before goes back PENDING, due
+      now, with its own idempotency key (the bank and the gateway do it once).
+
+    What the bank or the gateway already took (DONE) or gave up on (DEAD: an operator's requeue
+    judges it) stays as it is."""
+    withdraw: list[Any] = []
+    restore: list[Any] = []
+    for item in connection.execute(ITEMS_OF_APPLICATION, {"application_id": application_id}):
+        card = item.topic == OutboxTopic.CARD_ORDER.value
+        kind = item.notification_kind
+        if kind == NotificationKind.DECIDED.value:
+            if item.status in (_PENDING, _IN_FLIGHT):
+                withdraw.append(item)
+        elif card or kind == NotificationKind.CARD_READY.value:
+            if not granted and item.status in (_PENDING, _IN_FLIGHT):
+                withdraw.append(item)
+            elif granted and item.status == _WITHDRAWN:
+                restore.append(item)
+    withdrawn = _apply(connection, WITHDRAW, withdraw, now, _WITHDRAWING)
+    restored = _apply(connection, RESTORE, restore, now, _RESTORING)
+    return Reconciled(withdrawn, restored)
+
+
+@dataclass(frozen=True, slots=True)
+class _Change:
+    """Statuses of the effect rows of the items changed: (from, to)."""
+
+    notifications: tuple[tuple[str, ...], str]
+    card_orders: tuple[tuple[str, ...], str]
+
+
+_WITHDRAWING = _Change(
+    # a notice that failed an attempt reads FAILED until its next one
+    (
+        (NotificationStatus.PENDING.value, NotificationStatus.FAILED.value),
+        NotificationStatus.WITHDRAWN.value,
+    ),
+    ((CardOrderStatus.PENDING.value,), CardOrderStatus.CANCELLED.value),
+)
+_RESTORING = _Change(
+    ((NotificationStatus.WITHDRAWN.value,), NotificationStatus.PENDING.value),
+    ((CardOrderStatus.CANCELLED.value,), CardOrderStatus.PENDING.value),
+)
+
+
+def _apply(
+    connection: sa.Connection,
+    statement: sa.Update,
+    items: Sequence[Any],
+    now: datetime,
+    change: _Change,
+) -> list[dict[str, str]]:
+    if not items:
+        return []
+    ids = [item.id for item in items]
+    changed = set(connection.execute(statement, {"ids": ids, "b_now": now}).scalars())
+    done = [item for item in items if item.id in changed]
+    notices = [item.notification_id for item in done if item.notification_id is not None]
+    orders = [item.card_order_id for item in done if item.card_order_id is not None]
+    if notices:
+        before, after = change.notifications
+        connection.execute(
+            sa.update(notifications)
+            .where(notifications.c.id.in_(notices), notifications.c.status.in_(before))
+            .values(status=after)
+        )
+    if orders:
+        before, after = change.card_orders
+        connection.execute(
+            sa.update(card_orders)
+            .where(card_orders.c.id.in_(orders), card_orders.c.status.in_(before))
+            .values(status=after, updated_at=now)
+        )
+    return [
+        {
+            "outboxId": item.id,
+            "kind": "card_order"
+            if item.card_order_id is not None
+            else str(item.notification_channel).lower(),
+        }
+        for item in done
+    ]

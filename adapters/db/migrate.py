@@ -55,14 +55,44 @@ async def _run(url: str | URL, schema: str | None, action: Any, *args: Any) -> A
         with translate_errors():
             async with engine.connect() as connection:
                 connection = await connection.execution_options(**{WRITE: True})
-                async with connection.begin():
-                    if connection.dialect.name == "postgresql":
-                        await connection.exec_driver_sql(
-                            f"SELECT pg_advisory_xact_lock({_LOCK_KEY})"
-                        )
-                    return await connection.run_sync(action, *args)
+                sqlite = connection.dialect.name == "sqlite"
+                if sqlite:
+                    # batch mode alters a table by copying it and dropping the original, which
+                    # fails while another table's foreign key refers to it: enforcement is off
+                    # while migrating (alembic's "Dealing with Referencing Foreign Keys"), and
+                    # every reference is checked before the migration commits instead
+                    await connection.run_sync(_foreign_keys, "OFF")
+                try:
+                    async with connection.begin():
+                        if connection.dialect.name == "postgresql":
+                            await connection.exec_driver_sql(
+                                f"SELECT pg_advisory_xact_lock({_LOCK_KEY})"
+                            )
+                        result = await connection.run_sync(action, *args)
+                        if sqlite:
+                            await connection.run_sync(_check_foreign_keys)
+                        return result
+                finally:
+                    if sqlite:
+                        await connection.run_sync(_foreign_keys, "ON")
     finally:
         await engine.dispose()
+
+
+def _foreign_keys(connection: Connection, state: str) -> None:
+    # on the driver's connection, outside a transaction (where the pragma would do nothing)
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(f"PRAGMA foreign_keys={state}")
+    finally:
+        cursor.close()
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if broken:
+        tables = sorted({str(row[0]) for row in broken})
+        raise RuntimeError(f"the migration left rows referring to no row: {', '.join(tables)}")
 
 
 def _upgrade(connection: Connection, revision: str) -> None:

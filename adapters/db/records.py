@@ -73,6 +73,9 @@ class CardOrderStatus(StrEnum):
     PENDING = "PENDING"
     ORDERED = "ORDERED"
     FAILED = "FAILED"  # dead-lettered: the bank never confirmed the order
+    # a reassessment refused the application before the order reached the bank: not sent (a
+    # grant again puts it back PENDING, with the same idempotency key)
+    CANCELLED = "CANCELLED"
 
 
 class MessageChannel(StrEnum):
@@ -91,6 +94,9 @@ class NotificationStatus(StrEnum):
     SENT = "SENT"
     FAILED = "FAILED"  # the last attempt failed; another is scheduled
     DEAD = "DEAD"  # given up after the maximum number of attempts
+    # not sent: a reassessment made it untrue first (a notice of the decision it superseded,
+    # a card-pickup notice of a grant it took away; the latter back PENDING on a grant again)
+    WITHDRAWN = "WITHDRAWN"
 
 
 class OutboxStatus(StrEnum):
@@ -98,6 +104,7 @@ class OutboxStatus(StrEnum):
     IN_FLIGHT = "IN_FLIGHT"
     DONE = "DONE"
     DEAD = "DEAD"
+    WITHDRAWN = "WITHDRAWN"  # a reassessment made it untrue before it was delivered
 
 
 class OutboxTopic(StrEnum):

@@ -524,9 +524,15 @@ class Database:
             # the current decision is the one not superseded, and it has the highest sequence;
             # an undecided application (the only kind a non-reassessment may decide) has none
             superseded: list[int] = []
+            reconciled: delivery.Reconciled | None = None
             if reassessment:
                 result = await connection.execute(_SUPERSEDE, {"b_application_id": application_id})
                 superseded = [int(sequence) for sequence in result.scalars()]
+                if superseded:  # before the new decision's own messages are enqueued
+                    granted = decision.outcome is Outcome.GRANTED
+                    reconciled = await connection.run_sync(
+                        delivery.reconcile_outbox, application_id, granted, now
+                    )
             sequence = max(superseded, default=0) + 1
             decision_id = _new_id()
             await connection.execute(
@@ -558,7 +564,13 @@ class Database:
                 }
             ]
             if superseded:
-                reassessed = {"supersedes": sorted(superseded), "sequence": sequence}
+                assert reconciled is not None
+                reassessed = {
+                    "supersedes": sorted(superseded),
+                    "sequence": sequence,
+                    "withdrawn": reconciled.withdrawn,
+                    "restored": reconciled.restored,
+                }
                 events.insert(
                     0,
                     {

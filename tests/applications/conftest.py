@@ -160,6 +160,14 @@ class Stack:
         payload: dict[str, Any] = body["data"]["submitApplication"]
         return payload
 
+    async def grant(self, n: int) -> tuple[str, dict[str, Any]]:
+        """Granted family G<n> applies (by its head): the head's token and the application."""
+        token = self.citizen(f"G{n:02d}A1XZ")
+        payload = await self.submit(token, idempotencyKey=f"granted-{n}", **granted_family(n))
+        assert payload["application"]["status"] == "GRANTED", payload
+        application: dict[str, Any] = payload["application"]
+        return token, application
+
     async def application(self, token: str, application_id: str) -> dict[str, Any]:
         body = await self.query(APPLICATION, token, {"id": application_id})
         assert "errors" not in body, body
@@ -306,4 +314,48 @@ def granted_family(n: int) -> dict[str, Any]:
         "members": [f"G{n:02d}A1XZ", f"G{n:02d}A2XZ"],
         "phone": f"+9945012{n:05d}",
         "email": f"family{n}@example.az",
+    }
+
+
+def granted_household(n: int, *, pension: str = "100.00") -> dict[str, Any]:
+    """Granted family G<n> of the world file as the mocks' ``/_admin/world`` takes it, the
+    spouse's pension ``pension`` a month (100.00 as in the file: granted; 500.00 puts the family
+    above the threshold). The district alternates as in the file: odd Nəsimi, even Yasamal."""
+    income = {"from": "2025-01", "until": "2026-12"}
+    nasimi = n % 2 == 1 or n > 40  # G41 and on: Nəsimi
+    return {
+        "id": f"HH-G{n:02d}",
+        "district": "Nəsimi" if nasimi else "Yasamal",
+        "address": f"{'Füzuli' if nasimi else 'Şərifzadə'} küç. {n}, mənzil 2, Bakı",
+        "members": [
+            {
+                "fin": f"G{n:02d}A1XZ",
+                "id_card": f"AA7{n:02d}0001",
+                "first_name": "Anar",
+                "last_name": "Quliyev",
+                "birth_date": "1980-05-01",
+                "sex": "M",
+                "relation": "head",
+                "contracts": [
+                    {
+                        "employer_voen": "1400000001",
+                        "from": "2020-01-01",
+                        "until": None,
+                        "monthly_wage": "240.00",
+                    }
+                ],
+                "income": [{"source": "wage", "monthly": "240.00", **income}],
+            },
+            {
+                "fin": f"G{n:02d}A2XZ",
+                "id_card": f"AA7{n:02d}0002",
+                "first_name": "Fidan",
+                "last_name": "Quliyeva",
+                "birth_date": "1982-03-03",
+                "sex": "F",
+                "relation": "spouse",
+                "disability": {"percent": 60, "group": 2, "child": False, "until": None},
+                "income": [{"source": "pension", "monthly": pension, **income}],
+            },
+        ],
     }

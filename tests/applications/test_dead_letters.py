@@ -18,7 +18,7 @@ from adapters.db import DeliveryKind, NewDecision, Outcome
 from adapters.resilience import BreakerState
 from gateway.cli import build_parser
 from gateway.commands import outbox as command
-from tests.applications.conftest import Stack, Target, granted_family
+from tests.applications.conftest import Stack, Target
 
 UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
 
@@ -29,13 +29,6 @@ mutation($id: ID!) {
     userErrors { field code message }
   }
 }"""
-
-
-async def _granted(stack: Stack, n: int) -> tuple[str, dict[str, Any]]:
-    token = stack.citizen(f"G{n:02d}A1XZ")
-    payload = await stack.submit(token, idempotencyKey=f"dead-letters-{n}", **granted_family(n))
-    assert payload["application"]["status"] == "GRANTED"
-    return token, payload["application"]
 
 
 async def _agency_back(stack: Stack, agency: str) -> None:
@@ -82,7 +75,7 @@ async def test_notices_dead_while_the_gateway_was_down_are_listed_requeued_and_s
     stack: Stack,
 ) -> None:
     await stack.fault("messaging", "down")
-    token, application = await _granted(stack, 24)
+    token, application = await stack.grant(24)
     await stack.settle()
     assert await stack.messages() == []
 
@@ -128,7 +121,7 @@ async def test_a_card_order_whose_answer_was_lost_is_requeued_without_a_second_c
     stack: Stack,
 ) -> None:
     await stack.fault("bank", "malformed")  # the bank orders the card, every answer is garbled
-    token, application = await _granted(stack, 25)
+    token, application = await stack.grant(25)
     await stack.settle()
     assert len(await stack.orders()) == 1
     assert (await stack.application(token, application["id"]))["cardOrder"]["status"] == "FAILED"
@@ -156,7 +149,7 @@ async def test_a_notice_the_gateway_took_but_never_confirmed_is_not_sent_twice(
     stack: Stack,
 ) -> None:
     await stack.fault("messaging", "malformed")
-    _, application = await _granted(stack, 26)
+    _, application = await stack.grant(26)
     await stack.settle()
     taken = await _keys(stack)
     dead = await _dead(stack)
@@ -173,7 +166,7 @@ async def test_a_notice_the_gateway_took_but_never_confirmed_is_not_sent_twice(
 
 async def test_requeueing_all_of_one_kind_leaves_the_others_dead(stack: Stack) -> None:
     await stack.fault("messaging", "down")
-    _, application = await _granted(stack, 27)
+    _, application = await stack.grant(27)
     await stack.settle()
     await _agency_back(stack, "messaging")
 
@@ -198,7 +191,7 @@ async def test_requeueing_an_item_that_is_not_dead_or_unknown_changes_nothing(
     stack: Stack,
 ) -> None:
     await stack.fault("messaging", "down")
-    _, application = await _granted(stack, 28)
+    _, application = await stack.grant(28)
     await stack.settle()
     await _agency_back(stack, "messaging")
     dead = await _dead(stack)
@@ -241,7 +234,7 @@ async def test_requeueing_an_item_that_is_not_dead_or_unknown_changes_nothing(
 async def test_a_card_order_is_not_requeued_once_the_grant_is_gone(stack: Stack) -> None:
     await stack.fault("bank", "down")
     await stack.fault("messaging", "down")
-    _, application = await _granted(stack, 29)
+    _, application = await stack.grant(29)
     await stack.settle()
     await _agency_back(stack, "bank")
     await _agency_back(stack, "messaging")
@@ -293,7 +286,7 @@ async def test_a_decision_notice_is_not_requeued_once_a_reassessment_has_superse
     stack: Stack,
 ) -> None:
     await stack.fault("messaging", "down")
-    token, application = await _granted(stack, 31)  # Nəsimi
+    token, application = await stack.grant(31)  # Nəsimi
     await stack.settle()
     dead = await _dead(stack)
     assert len(dead) == 6  # registered, decided, card ready: SMS and e-mail each
@@ -334,7 +327,7 @@ async def test_a_decision_notice_is_not_requeued_once_a_reassessment_has_superse
 
 async def test_a_card_ready_notice_is_not_requeued_once_the_grant_is_gone(stack: Stack) -> None:
     await stack.fault("messaging", "down")
-    _, application = await _granted(stack, 32)
+    _, application = await stack.grant(32)
     await stack.settle()
     assert len(await stack.orders()) == 1  # the bank made the card; the notices died
     await _agency_back(stack, "messaging")
@@ -376,7 +369,7 @@ async def test_vemtas_outbox_lists_and_requeues_the_configured_database(
 ) -> None:
     monkeypatch.setenv("VEMTAS_DATABASE_URL", target.url)
     await stack.fault("messaging", "down")
-    _, application = await _granted(stack, 30)
+    _, application = await stack.grant(30)
     await stack.settle()
     await _agency_back(stack, "messaging")
 

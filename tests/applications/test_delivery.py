@@ -21,7 +21,7 @@ from adapters.db import (
     OutboxTopic,
 )
 from mocks.world import World
-from tests.applications.conftest import Stack, Target, fast_policy, granted_family, open_stack
+from tests.applications.conftest import Stack, Target, fast_policy, open_stack
 
 RETRY_AFTER = 30.0
 
@@ -33,18 +33,11 @@ async def stack(world: World, target: Target, tmp_path: Path) -> AsyncIterator[S
         yield opened
 
 
-async def _granted(stack: Stack, n: int) -> tuple[str, dict[str, Any]]:
-    token = stack.citizen(f"G{n:02d}A1XZ")
-    payload = await stack.submit(token, idempotencyKey=f"delivery-{n}", **granted_family(n))
-    assert payload["application"]["status"] == "GRANTED"
-    return token, payload["application"]
-
-
 async def test_a_card_ordered_while_the_bank_is_down_is_ordered_once_it_returns(
     stack: Stack,
 ) -> None:
     await stack.fault("bank", "down")
-    token, application = await _granted(stack, 17)
+    token, application = await stack.grant(17)
     await stack.settle()
     seen = await stack.application(token, application["id"])
     assert seen["cardOrder"]["status"] == "PENDING"
@@ -67,7 +60,7 @@ async def test_notices_held_while_the_messaging_gateway_is_down_go_out_once(
     stack: Stack,
 ) -> None:
     await stack.fault("messaging", "down")
-    token, application = await _granted(stack, 18)
+    token, application = await stack.grant(18)
     await stack.settle()
     assert await stack.messages() == []
     seen = await stack.application(token, application["id"])
@@ -88,7 +81,7 @@ async def test_a_lost_bank_answer_is_recovered_with_the_same_key_not_a_second_ca
     stack: Stack,
 ) -> None:
     await stack.fault("bank", "malformed")  # the bank orders the card, the answer is garbled
-    token, application = await _granted(stack, 19)
+    token, application = await stack.grant(19)
     await stack.settle()
     assert len(await stack.orders()) == 1
     assert (await stack.application(token, application["id"]))["cardOrder"]["status"] == "PENDING"
@@ -146,7 +139,7 @@ async def test_a_message_the_gateway_refuses_is_dead_lettered_at_once(stack: Sta
     poison = await _register_directly(
         stack, "poison-refused", (_notice("msg:poison:1", "+15551234567"),)
     )
-    await _granted(stack, 21)
+    await stack.grant(21)
     await stack.settle()
     assert await _notification_statuses(stack, poison) == ["DEAD"]
     [dead] = [e for e in await stack.database.events(poison) if e.kind.value == "DEAD_LETTERED"]
@@ -162,7 +155,7 @@ async def test_an_unreadable_item_is_dead_lettered_without_holding_up_the_rest(
 ) -> None:
     broken = replace(_notice("msg:poison:2", "+994501234567"), payload={"channel": "SMS"})
     poison = await _register_directly(stack, "poison-unreadable", (broken,))
-    await _granted(stack, 22)
+    await stack.grant(22)
     await stack.settle()
     assert await _notification_statuses(stack, poison) == ["DEAD"]
     assert len(await stack.messages()) == 6
@@ -182,7 +175,7 @@ async def test_an_item_that_kills_every_worker_is_dead_lettered_after_the_last_a
         )
         assert claimed.dedupe_key == "msg:poison:3"
         stack.clock.later(policy.outbox_lease + 1)
-    await _granted(stack, 23)
+    await stack.grant(23)
     await stack.settle()
     assert await _notification_statuses(stack, poison) == ["DEAD"]
     kinds = [e.kind.value for e in await stack.database.events(poison)]
@@ -209,7 +202,7 @@ async def test_an_item_whose_delivery_cannot_be_recorded_does_not_hold_up_its_ro
         return render(*args, **kwargs)
 
     monkeypatch.setattr(worker_module, "card_ready_notices", flaky)
-    token, application = await _granted(stack, 34)
+    token, application = await stack.grant(34)
 
     first = await stack.worker.run_once()
     assert (first.delivered, first.failed) == (4, 1)

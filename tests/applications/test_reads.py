@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from tests.applications.conftest import Stack, granted_family
+from tests.applications.conftest import Stack, granted_family, granted_household
 
 LIST = """
 query($filter: ApplicationFilter, $first: Int, $after: String) {
@@ -149,52 +149,7 @@ async def test_reassessment_decides_again_on_fresh_data_and_keeps_the_old_decisi
     application = await _apply(stack, 35)  # Nəsimi
     await stack.settle()
     # the spouse's pension rises: the family is above the threshold now
-    changed = {
-        "households": [
-            {
-                "id": "HH-G35",
-                "district": "Nəsimi",
-                "address": "Füzuli küç. 35, mənzil 2, Bakı",
-                "members": [
-                    {
-                        "fin": "G35A1XZ",
-                        "id_card": "AA7350001",
-                        "first_name": "Anar",
-                        "last_name": "Quliyev",
-                        "birth_date": "1980-05-01",
-                        "sex": "M",
-                        "relation": "head",
-                        "income": [
-                            {
-                                "source": "wage",
-                                "monthly": "240.00",
-                                "from": "2025-01",
-                                "until": "2026-12",
-                            }
-                        ],
-                    },
-                    {
-                        "fin": "G35A2XZ",
-                        "id_card": "AA7350002",
-                        "first_name": "Fidan",
-                        "last_name": "Quliyeva",
-                        "birth_date": "1982-03-03",
-                        "sex": "F",
-                        "relation": "spouse",
-                        "disability": {"percent": 60, "group": 2, "child": False, "until": None},
-                        "income": [
-                            {
-                                "source": "pension",
-                                "monthly": "500.00",
-                                "from": "2025-01",
-                                "until": "2026-12",
-                            }
-                        ],
-                    },
-                ],
-            }
-        ]
-    }
+    changed = {"households": [granted_household(35, pension="500.00")]}
     response = await stack.mocks.post(
         "/_admin/world",
         content=yaml.safe_dump(changed, allow_unicode=True),

@@ -13,7 +13,7 @@ from alembic.runtime.migration import MigrationContext
 
 from adapters.db import migrate, open_database
 from adapters.db.engine import create_engine
-from adapters.db.tables import metadata
+from adapters.db.tables import card_orders, metadata, notifications, outbox
 from gateway.commands import db_upgrade
 
 TABLES = {
@@ -138,3 +138,58 @@ def test_an_unsupported_database_is_refused_by_name(url):
 
     with pytest.raises(UnsupportedDatabase, match="unsupported database"):
         normalize_url(url)
+
+
+async def test_withdrawn_deliveries_read_as_given_up_below_0004_and_keep_their_references(
+    target, make
+):
+    await migrate.upgrade(target.url, schema=target.schema)
+    async with open_database(target.url, schema=target.schema) as db:
+        registered = await db.register_application(make.application(notices=2))
+        application_id = registered.application.id
+        await db.record_decision(application_id, make.grant(), [make.card_order(application_id)], 1)
+        async with db.engine.begin() as connection:  # as a reassessment leaves them
+            notice, _ = (
+                await connection.execute(
+                    sa.select(notifications.c.id).where(
+                        notifications.c.application_id == application_id
+                    )
+                )
+            ).scalars()
+            for statement in (
+                sa.update(notifications).where(notifications.c.id == notice),
+                sa.update(outbox).where(outbox.c.notification_id == notice),
+            ):
+                await connection.execute(statement.values(status="WITHDRAWN"))
+            await connection.execute(
+                sa.update(outbox)
+                .where(outbox.c.card_order_id.is_not(None))
+                .values(status="WITHDRAWN")
+            )
+            await connection.execute(sa.update(card_orders).values(status="CANCELLED"))
+
+    await migrate.downgrade(target.url, "0003", schema=target.schema)
+    assert await _statuses(target) == {
+        "card_orders": ["FAILED"],
+        "notifications": ["DEAD", "PENDING"],
+        "outbox": ["DEAD", "DEAD", "PENDING"],
+    }
+
+    await migrate.upgrade(target.url, schema=target.schema)
+    assert await _schema_differences(target) == []
+    async with open_database(target.url, schema=target.schema) as db:
+        order = await db.card_order(application_id)
+        assert order is not None and order.status.value == "FAILED"
+        assert len(await db.notifications(application_id)) == 2
+
+
+async def _statuses(target) -> dict[str, list[str]]:
+    engine = create_engine(target.url, schema=target.schema)
+    try:
+        async with engine.connect() as connection:
+            return {
+                table.name: sorted((await connection.execute(sa.select(table.c.status))).scalars())
+                for table in (card_orders, notifications, outbox)
+            }
+    finally:
+        await engine.dispose()

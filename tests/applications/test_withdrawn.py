@@ -1,0 +1,222 @@
+"""A reassessment changes what the outbox still has to deliver: a notice of the decision it
+supersedes is withdrawn, never sent after the new decision's; a card order (and card-pickup
+notice) of a grant it takes away never reaches the bank (or the family); a grant again puts
+them back, delivered once. Delivered is delivered: what the bank or the gateway already took
+stays as it was."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+import yaml
+
+from adapters.db import (
+    NotificationKind,
+    NotificationStatus,
+)
+from adapters.db.errors import RequeueRefused
+from adapters.db.tables import outbox
+from mocks.world import World
+from tests.applications.conftest import Stack, Target, fast_policy, granted_household, open_stack
+
+RETRY_AFTER = 30.0
+GRANT, REFUSE = "100.00", "500.00"  # the spouse's pension a month
+
+REASSESS = """
+mutation($id: ID!) {
+  reassessApplication(id: $id) {
+    application { status decisionHistory { outcome } }
+    userErrors { field code message }
+  }
+}"""
+
+
+@pytest.fixture
+async def stack(world: World, target: Target, tmp_path: Path) -> AsyncIterator[Stack]:
+    # a failed delivery waits RETRY_AFTER seconds (the worker's clock) before its next attempt
+    policy = fast_policy(outbox_backoff_base=RETRY_AFTER, outbox_max_attempts=6)
+    async with open_stack(world, target, tmp_path, policy) as opened:
+        yield opened
+
+
+async def _reassess(stack: Stack, application_id: str, district: str) -> dict[str, Any]:
+    caseworker = stack.token("caseworker", sub=f"cw-{district}", districts=[district])
+    body = await stack.query(REASSESS, caseworker, {"id": application_id})
+    assert "errors" not in body, body
+    payload: dict[str, Any] = body["data"]["reassessApplication"]
+    assert payload["userErrors"] == []
+    reassessed: dict[str, Any] = payload["application"]
+    return reassessed
+
+
+async def _decide_again(stack: Stack, n: int, application_id: str, pension: str) -> str:
+    """The agencies now know the spouse's pension as ``pension``; a caseworker reassesses
+    family G<n>'s application: its status."""
+    world = {"households": [granted_household(n, pension=pension)]}
+    response = await stack.mocks.post(
+        "/_admin/world",
+        content=yaml.safe_dump(world, allow_unicode=True),
+        headers={"content-type": "application/yaml"},
+    )
+    assert response.status_code in (200, 204), response.text
+    status: str = (await _reassess(stack, application_id, "Nəsimi"))["status"]
+    return status
+
+
+async def _retries_due(stack: Stack, agency: str) -> None:
+    """``agency`` is back and every held-back delivery's next attempt has come: deliver."""
+    await stack.agency_back(agency)
+    for _ in range(3):
+        stack.clock.later(RETRY_AFTER * 2.6)
+        await stack.settle()
+
+
+async def _outbox(
+    stack: Stack, application_id: str, *, topic: bool = False
+) -> list[tuple[str, str]]:
+    """(id, status) of the application's outbox items; (topic, status) with ``topic``."""
+    first = outbox.c.topic if topic else outbox.c.id
+    async with stack.database.engine.connect() as connection:
+        rows = await connection.execute(
+            sa.select(first, outbox.c.status).where(outbox.c.application_id == application_id)
+        )
+        return [(row[0], row[1]) for row in rows]
+
+
+async def _keys(stack: Stack) -> list[str]:
+    return [message["idempotency_key"] for message in await stack.messages()]
+
+
+async def test_a_held_back_notice_of_a_superseded_decision_is_never_sent(stack: Stack) -> None:
+    await stack.fault("messaging", "down")
+    token, application = await stack.grant(41)  # Nəsimi
+    app_id = application["id"]
+    await stack.settle()
+    assert await stack.messages() == []  # registered and decided-1 wait for the gateway
+    reassessed = await _reassess(stack, app_id, "Nəsimi")  # the same facts: granted again
+    assert [d["outcome"] for d in reassessed["decisionHistory"]] == ["GRANTED", "GRANTED"]
+
+    await _retries_due(stack, "messaging")
+
+    sent = await _keys(stack)
+    assert len(sent) == len(set(sent)) == 6  # registered, decided-2, card ready; SMS and e-mail
+    assert not any(":decided-1:" in key for key in sent)
+    assert {key for key in sent if ":decided-" in key} == {
+        f"msg:{app_id}:decided-2:{channel}" for channel in ("sms", "email")
+    }
+    notices = await stack.database.notifications(app_id)
+    decided_1 = {n.idempotency_key: n.status for n in notices if ":decided-1:" in n.idempotency_key}
+    assert set(decided_1.values()) == {NotificationStatus.WITHDRAWN}
+    seen = await stack.application(token, app_id)
+    assert sorted(n["status"] for n in seen["notifications"]) == ["SENT"] * 6 + ["WITHDRAWN"] * 2
+    [reassessed_event] = [e for e in seen["events"] if e["kind"] == "REASSESSED"]
+    assert sorted(w["kind"] for w in reassessed_event["detail"]["withdrawn"]) == ["email", "sms"]
+    # nothing of it is left for the worker, and an operator cannot put it back either
+    assert not (await stack.settle())[0].busy
+    left = {item_id: status for item_id, status in await _outbox(stack, app_id) if status != "DONE"}
+    assert list(left.values()) == ["WITHDRAWN", "WITHDRAWN"]
+    with pytest.raises(RequeueRefused, match="WITHDRAWN, not dead-lettered"):
+        await stack.database.requeue_dead_letters(list(left))
+
+
+async def test_a_card_order_held_back_is_cancelled_by_a_refusal_and_restored_by_a_grant(
+    stack: Stack,
+) -> None:
+    await stack.fault("bank", "down")
+    token, application = await stack.grant(42)
+    app_id = application["id"]
+    await stack.settle()
+    assert (await stack.application(token, app_id))["cardOrder"]["status"] == "PENDING"
+
+    assert await _decide_again(stack, 42, app_id, REFUSE) == "REFUSED"
+    await _retries_due(stack, "bank")
+
+    assert await stack.orders() == []  # the bank never saw the order of a grant that is gone
+    seen = await stack.application(token, app_id)
+    assert seen["status"] == "REFUSED"
+    assert seen["cardOrder"]["status"] == "CANCELLED"
+    assert not any(":card-ready:" in key for key in await _keys(stack))
+    [event] = [e for e in seen["events"] if e["kind"] == "REASSESSED"]
+    assert [w["kind"] for w in event["detail"]["withdrawn"]] == ["card_order"]
+
+    # granted again: the same order goes to the bank, once, with the same key
+    assert await _decide_again(stack, 42, app_id, GRANT) == "GRANTED"
+    await stack.settle()
+    [order] = await stack.orders()
+    assert order["application_id"] == app_id
+    seen = await stack.application(token, app_id)
+    assert seen["cardOrder"]["status"] == "ORDERED"
+    events = [e for e in seen["events"] if e["kind"] == "REASSESSED"]
+    assert [w["kind"] for w in events[-1]["detail"]["restored"]] == ["card_order"]
+    ready = [key for key in await _keys(stack) if ":card-ready:" in key]
+    assert sorted(ready) == [f"msg:{app_id}:card-ready:{c}" for c in ("email", "sms")]
+    await stack.settle()
+    assert len(await stack.orders()) == 1
+
+
+async def test_card_pickup_notices_held_back_wait_out_a_refusal(stack: Stack) -> None:
+    await stack.fault("messaging", "down")
+    token, application = await stack.grant(43)
+    app_id = application["id"]
+    await stack.settle()  # the card is ordered; its pickup notices wait for the gateway
+    assert len(await stack.orders()) == 1
+
+    assert await _decide_again(stack, 43, app_id, REFUSE) == "REFUSED"
+    await _retries_due(stack, "messaging")
+    sent = await _keys(stack)
+    assert not any(":card-ready:" in key or ":decided-1:" in key for key in sent)
+    seen = await stack.application(token, app_id)
+    assert seen["cardOrder"]["status"] == "ORDERED"  # the bank took it: it stays as it was
+    told = {
+        (n.idempotency_key.split(":")[2], n.status)
+        for n in await stack.database.notifications(app_id)
+        if n.kind is not NotificationKind.REGISTERED
+    }
+    assert told == {
+        ("decided-1", NotificationStatus.WITHDRAWN),
+        ("card-ready", NotificationStatus.WITHDRAWN),
+        ("decided-2", NotificationStatus.SENT),  # the refusal, with every reason
+    }
+
+    assert await _decide_again(stack, 43, app_id, GRANT) == "GRANTED"
+    await stack.settle()
+    ready = [key for key in await _keys(stack) if ":card-ready:" in key]
+    assert sorted(ready) == [f"msg:{app_id}:card-ready:{c}" for c in ("email", "sms")]
+    assert len(await stack.orders()) == 1
+
+
+async def test_a_card_order_the_bank_takes_during_a_refusal_is_kept_without_pickup_notices(
+    stack: Stack,
+) -> None:
+    await stack.fault("bank", "slow", latency_ms=400)
+    token, application = await stack.grant(44)  # Nəsimi
+    app_id = application["id"]
+    delivering = asyncio.create_task(stack.worker.run_once())
+    for _ in range(200):  # until the worker holds the card order (the bank is answering slowly)
+        if ("card.order", "IN_FLIGHT") in await _outbox(stack, app_id, topic=True):
+            break
+        await asyncio.sleep(0.01)
+    else:
+        raise AssertionError("the worker never took the card order")
+
+    assert await _decide_again(stack, 44, app_id, REFUSE) == "REFUSED"
+    await delivering
+    await stack.heal()
+    await stack.settle()
+
+    [order] = await stack.orders()  # the bank took it before it heard of the refusal
+    assert order["application_id"] == app_id
+    seen = await stack.application(token, app_id)
+    assert seen["cardOrder"]["status"] == "ORDERED"  # as it is: the order was made
+    assert not any(":card-ready:" in key for key in await _keys(stack))
+
+    assert await _decide_again(stack, 44, app_id, GRANT) == "GRANTED"
+    await stack.settle()
+    ready = [key for key in await _keys(stack) if ":card-ready:" in key]
+    assert sorted(ready) == [f"msg:{app_id}:card-ready:{c}" for c in ("email", "sms")]
+    assert len(await stack.orders()) == 1
