@@ -22,7 +22,9 @@ from adapters.db.records import (
     ApplicationRow,
     CardOrdered,
     CardOrderStatus,
+    DeliveryKind,
     EventKind,
+    MessageChannel,
     MessageSent,
     NotificationKind,
     NotificationStatus,
@@ -412,9 +414,25 @@ def _apply(
     return [
         {
             "outboxId": item.id,
-            "kind": "card_order"
-            if item.card_order_id is not None
-            else str(item.notification_channel).lower(),
+            "kind": delivery_kind(item.topic, item.notification_channel).value,
         }
         for item in done
     ]
+
+
+def delivery_kind(
+    topic: str, notification_channel: str | None, payload: Any = None
+) -> DeliveryKind:
+    """What an item delivers, in operators' words (``vemtas outbox --kind``): by its topic and
+    its notification's channel (or, without a notification row, its payload's)."""
+    if topic == OutboxTopic.CARD_ORDER.value:
+        return DeliveryKind.CARD_ORDER
+    if topic == OutboxTopic.MESSAGE_SEND.value:
+        channel = notification_channel
+        if channel is None and isinstance(payload, Mapping):
+            channel = payload.get("channel")
+        if channel == MessageChannel.SMS.value:
+            return DeliveryKind.SMS
+        if channel == MessageChannel.EMAIL.value:
+            return DeliveryKind.EMAIL
+    return DeliveryKind.OTHER

@@ -77,7 +77,6 @@ from adapters.db.records import (
     OutboxItem,
     OutboxMessage,
     OutboxStatus,
-    OutboxTopic,
     Outcome,
     Page,
     RegisterResult,
@@ -1245,7 +1244,7 @@ class Database:
             events = by_application.get(row.application_id, []) if row.application_id else []
             letter = DeadLetter(
                 id=row.id,
-                kind=_delivery_kind(row.topic, row.notification_channel, row.payload),
+                kind=delivery.delivery_kind(row.topic, row.notification_channel, row.payload),
                 topic=row.topic,
                 application_id=row.application_id,
                 application_number=row.application_number,
@@ -1613,20 +1612,6 @@ def _outbox_item(row: sa.Row[Any]) -> OutboxItem:
 
 # items requeued per statement: a bound parameter per id stays far below both dialects' limits
 _REQUEUE_CHUNK = 500
-
-
-def _delivery_kind(topic: str, notification_channel: str | None, payload: Any) -> DeliveryKind:
-    if topic == OutboxTopic.CARD_ORDER.value:
-        return DeliveryKind.CARD_ORDER
-    if topic == OutboxTopic.MESSAGE_SEND.value:
-        channel = notification_channel
-        if channel is None and isinstance(payload, Mapping):
-            channel = payload.get("channel")
-        if channel == MessageChannel.SMS.value:
-            return DeliveryKind.SMS
-        if channel == MessageChannel.EMAIL.value:
-            return DeliveryKind.EMAIL
-    return DeliveryKind.OTHER
 
 
 def _dead_lettered_detail(item: OutboxItem, error: str) -> dict[str, Any]:
