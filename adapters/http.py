@@ -214,31 +214,40 @@ class RestClient:
         content: bytes | None = None,
         not_found: bool = False,
     ) -> Any:
-        headers = [
-            (name.encode(), value.encode())
-            for name, value in xroad_headers(self._config, ctx).items()
-        ]
-        headers.append((b"Accept", b"application/json"))
-        if content is not None:
-            headers.append((b"Content-Type", b"application/json"))
         agency = self.agency
-        url = self._urls.get(path)
-        if url is None:
-            url = httpx.URL(self._base + path)
-            if method == "POST":  # the batch endpoints: a handful of fixed paths
-                self._urls[path] = url
         with map_http_errors(agency):
-            request = httpx.Request(
-                method,
-                url,
-                headers=headers,
-                content=content,
-                extensions={"timeout": self._timeout},
-            )
-            response = await self._transport.handle_async_request(request)
+            response = await self.send(method, path, ctx, content)
             try:
                 check_status(agency, response, not_found=not_found)
                 body = await read_limited(agency, response, self._config.max_response_bytes)
             finally:
                 await response.aclose()
             return orjson.loads(body)
+
+    async def send(
+        self,
+        method: str,
+        path: str,
+        ctx: CallContext,
+        content: bytes | None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """One JSON request straight to the transport, with the X-Road headers, then
+        ``headers``: the response, its body not read yet; the caller closes it, and maps
+        transport errors (:func:`map_http_errors`) around this call and the reading."""
+        pairs = xroad_headers(self._config, ctx)
+        if headers:
+            pairs.update(headers)
+        raw = [(name.encode(), value.encode()) for name, value in pairs.items()]
+        raw.append((b"Accept", b"application/json"))
+        if content is not None:
+            raw.append((b"Content-Type", b"application/json"))
+        url = self._urls.get(path)
+        if url is None:
+            url = httpx.URL(self._base + path)
+            if method == "POST":  # fixed paths (a GET's path carries an id)
+                self._urls[path] = url
+        request = httpx.Request(
+            method, url, headers=raw, content=content, extensions={"timeout": self._timeout}
+        )
+        return await self._transport.handle_async_request(request)

@@ -33,7 +33,7 @@ import orjson
 
 from adapters.base import AdapterConfig, CallContext
 from adapters.errors import AgencyConflict, AgencyError, AgencyRejected
-from adapters.http import check_status, http_timeout, map_http_errors, read_limited, xroad_headers
+from adapters.http import RestClient, check_status, map_http_errors, read_limited
 from adapters.resilience import CircuitBreaker, Guard
 
 T = TypeVar("T")
@@ -79,10 +79,10 @@ class WriteClient:
     """I/O for one outbound agency: a JSON POST with ``Idempotency-Key``, or a GET; X-Road
     headers on both; statuses and httpx failures translated (table above).
 
-    Requests go straight to the agency's transport (``handle_async_request``: on the network
-    the ``httpx-aiohttp`` transport), as the read adapters' :class:`~adapters.http.RestClient`
-    does: the client's own machinery (cookies, auth, redirects, event hooks, default headers)
-    is of no use for these calls and cost the worker several times the CPU of the exchange
+    The request goes out as the read adapters' do, through
+    :meth:`~adapters.http.RestClient.send`: straight to the agency's transport (on the network
+    the ``httpx-aiohttp`` transport), without the client's own machinery (cookies, auth,
+    redirects, event hooks), which cost the worker several times the CPU of the exchange
     itself. ``http`` is the client over ``transport``: it owns the transport's lifetime."""
 
     def __init__(
@@ -94,11 +94,7 @@ class WriteClient:
     ) -> None:
         self.agency = agency
         self._config = config
-        self._http = http
-        self._transport = transport
-        self._base = config.url(agency)
-        self._timeout = http_timeout(config).as_dict()
-        self._urls: dict[str, httpx.URL] = {}  # the POST paths, parsed once
+        self._rest = RestClient(agency, config, http, transport)  # the request itself
 
     async def post(
         self, path: str, body: Mapping[str, Any], idempotency_key: str, ctx: CallContext
@@ -110,14 +106,6 @@ class WriteClient:
         """The JSON answer; ``AgencyNotFound`` on 404."""
         return (await self._exchange("GET", path, ctx, None, None)).payload
 
-    def _url(self, method: str, path: str) -> httpx.URL:
-        url = self._urls.get(path)
-        if url is None:
-            url = httpx.URL(self._base + path)
-            if method == "POST":  # a handful of fixed paths (GETs carry an id)
-                self._urls[path] = url
-        return url
-
     async def _exchange(
         self,
         method: str,
@@ -126,22 +114,10 @@ class WriteClient:
         idempotency_key: str | None,
         content: bytes | None,
     ) -> Reply:
-        headers = xroad_headers(self._config, ctx)
-        if idempotency_key is not None:
-            headers[IDEMPOTENCY_HEADER] = idempotency_key
-        headers["Accept"] = "application/json"
-        if content is not None:
-            headers["Content-Type"] = "application/json"
+        headers = None if idempotency_key is None else {IDEMPOTENCY_HEADER: idempotency_key}
         agency = self.agency
         with map_http_errors(agency):
-            request = httpx.Request(
-                method,
-                self._url(method, path),
-                headers=[(name.encode(), value.encode()) for name, value in headers.items()],
-                content=content,
-                extensions={"timeout": self._timeout},
-            )
-            response = await self._transport.handle_async_request(request)
+            response = await self._rest.send(method, path, ctx, content, headers)
             try:
                 status = response.status_code
                 if status == 409:
