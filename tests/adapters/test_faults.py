@@ -5,35 +5,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import date
 from typing import Any
 
 import pytest
 
-from adapters.base import AdapterConfig, CallContext, track_staleness
+from adapters.base import AdapterConfig, track_staleness
 from adapters.errors import AgencyBadResponse, AgencyTimeout, AgencyUnavailable
 from adapters.registry import Adapters, open_adapters
 from adapters.resilience import AgencyThrottled, BreakerState, CircuitOpen
-
-CTX = CallContext(user_id="caseworker-17", issue="APP-2026-000123")
-AYNUR, RESAD = "5ZX3K8P", "7QW2R9T"
-JAN, MAR = date(2026, 1, 1), date(2026, 3, 1)
-
-
-async def ask(adapters: Adapters, agency: str, fins: list[str]) -> Any:
-    """One batch call to ``agency`` (a REST and a SOAP agency are exercised alike)."""
-    if agency == "population":
-        return await adapters.population.persons(fins, CTX)
-    if agency == "tax":
-        return await adapters.tax.incomes(fins, JAN, MAR, CTX)
-    if agency == "property":
-        return await adapters.property.real_estate(fins, CTX)
-    if agency == "justice":
-        return await adapters.justice.alimony(fins, JAN, MAR, CTX)
-    raise AssertionError(agency)
-
-
-AGENCIES = ["population", "tax", "property", "justice"]
+from tests.adapters.calls import AGENCIES, AYNUR, CTX, RESAD, ask
 
 
 @pytest.fixture

@@ -6,25 +6,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import date
 from typing import Any
 
 import httpx
 import pytest
 from httpx_aiohttp import AiohttpTransport
 
-from adapters.base import CallContext
 from adapters.errors import AgencyBadResponse, AgencyNotFound, AgencyTimeout, AgencyUnavailable
-from adapters.registry import Adapters, open_adapters
+from adapters.registry import open_adapters
 from adapters.resilience import AgencyThrottled
 from mocks.app import create_mock_app
 from mocks.world import World
+from tests.adapters.calls import AGENCIES, AYNUR, CTX, RESAD, ask
 from tests.loopback import free_port, serving_built
-
-CTX = CallContext(user_id="caseworker-17", issue="APP-2026-000123")
-AYNUR, RESAD = "5ZX3K8P", "7QW2R9T"
-JAN, MAR = date(2026, 1, 1), date(2026, 3, 1)
-AGENCIES = ["population", "tax", "property", "justice"]
 
 
 @pytest.fixture
@@ -44,18 +38,6 @@ def _config(make_config: Any, clock: Any, base: str, **overrides: Any) -> Any:
     config = make_config(clock, **overrides)
     urls = {agency: f"{base}/{agency}" for agency in config.agency_urls}
     return type(config)(**{**config.__dict__, "agency_urls": urls})
-
-
-async def ask(adapters: Adapters, agency: str, fins: list[str]) -> Any:
-    if agency == "population":
-        return await adapters.population.persons(fins, CTX)
-    if agency == "tax":
-        return await adapters.tax.incomes(fins, JAN, MAR, CTX)
-    if agency == "property":
-        return await adapters.property.real_estate(fins, CTX)
-    if agency == "justice":
-        return await adapters.justice.alimony(fins, JAN, MAR, CTX)
-    raise AssertionError(agency)
 
 
 async def count(admin: httpx.AsyncClient, agency: str) -> int:

@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 
 from adapters.db import DeliveryKind, NewDecision, Outcome
-from adapters.resilience import BreakerState
 from gateway.cli import build_parser
 from gateway.commands import outbox as command
 from tests.applications.conftest import Stack, Target
@@ -31,16 +30,17 @@ mutation($id: ID!) {
 }"""
 
 
-async def _agency_back(stack: Stack, agency: str) -> None:
-    """Heal the mocks and wait out the circuit breaker's cool-down (50 ms of real time in
-    these tests), so that the next round's first call goes out."""
-    await stack.heal()
-    breaker = stack.adapters.breaker(agency)
-    for _ in range(500):
-        if breaker.state is not BreakerState.OPEN:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"the {agency} breaker stayed open")
+async def _refused_now(stack: Stack, application_id: str) -> None:
+    """A reassessment refuses the application now (its decision recorded as one is)."""
+    row = await stack.database.get_application(application_id)
+    assert row is not None
+    await stack.database.record_decision(
+        row.id,
+        NewDecision(Outcome.REFUSED, None, None, None, {}, "test", datetime.now(UTC)),
+        [],
+        row.version,
+        reassessment=True,
+    )
 
 
 async def _dead(stack: Stack, **options: Any) -> list[dict[str, Any]]:
@@ -93,7 +93,7 @@ async def test_notices_dead_while_the_gateway_was_down_are_listed_requeued_and_s
     seen = await stack.application(token, application["id"])
     assert {n["status"] for n in seen["notifications"]} == {"DEAD"}
 
-    await _agency_back(stack, "messaging")
+    await stack.agency_back("messaging")
     status, out, _ = await _requeue(stack, *(d["id"] for d in dead))
     assert status == 0
     assert "requeued 6 item(s)" in out
@@ -128,7 +128,7 @@ async def test_a_card_order_whose_answer_was_lost_is_requeued_without_a_second_c
     [dead] = await _dead(stack, kind=DeliveryKind.CARD_ORDER)
     assert dead["topic"] == "card.order" and dead["lastError"].startswith("bank: ")
 
-    await _agency_back(stack, "bank")
+    await stack.agency_back("bank")
     assert (await _requeue(stack, dead["id"]))[0] == 0
     order = await stack.database.card_order(application["id"])
     assert order is not None and order.status.value == "PENDING"
@@ -155,7 +155,7 @@ async def test_a_notice_the_gateway_took_but_never_confirmed_is_not_sent_twice(
     dead = await _dead(stack)
     assert len(dead) == 6 and len(taken) == 6  # each went out once; no answer was readable
 
-    await _agency_back(stack, "messaging")
+    await stack.agency_back("messaging")
     assert (await _requeue(stack, every=True))[0] == 0
     await stack.settle()
 
@@ -168,7 +168,7 @@ async def test_requeueing_all_of_one_kind_leaves_the_others_dead(stack: Stack) -
     await stack.fault("messaging", "down")
     _, application = await stack.grant(27)
     await stack.settle()
-    await _agency_back(stack, "messaging")
+    await stack.agency_back("messaging")
 
     status, out, _ = await _requeue(stack, every=True, kind=DeliveryKind.SMS)
     await stack.settle()
@@ -193,7 +193,7 @@ async def test_requeueing_an_item_that_is_not_dead_or_unknown_changes_nothing(
     await stack.fault("messaging", "down")
     _, application = await stack.grant(28)
     await stack.settle()
-    await _agency_back(stack, "messaging")
+    await stack.agency_back("messaging")
     dead = await _dead(stack)
     sms = next(d["id"] for d in dead if d["kind"] == "sms")
     email = next(d["id"] for d in dead if d["kind"] == "email")
@@ -236,18 +236,10 @@ async def test_a_card_order_is_not_requeued_once_the_grant_is_gone(stack: Stack)
     await stack.fault("messaging", "down")
     _, application = await stack.grant(29)
     await stack.settle()
-    await _agency_back(stack, "bank")
-    await _agency_back(stack, "messaging")
+    await stack.agency_back("bank")
+    await stack.agency_back("messaging")
     card = next(d for d in await _dead(stack) if d["kind"] == "card_order")
-    row = await stack.database.get_application(application["id"])
-    assert row is not None
-    await stack.database.record_decision(  # reassessed: refused now
-        row.id,
-        NewDecision(Outcome.REFUSED, None, None, None, {}, "test", datetime.now(UTC)),
-        [],
-        row.version,
-        reassessment=True,
-    )
+    await _refused_now(stack, application["id"])
 
     status, _, err = await _requeue(stack, card["id"])
     assert status == 1 and "now REFUSED" in err
@@ -290,7 +282,7 @@ async def test_a_decision_notice_is_not_requeued_once_a_reassessment_has_superse
     await stack.settle()
     dead = await _dead(stack)
     assert len(dead) == 6  # registered, decided, card ready: SMS and e-mail each
-    await _agency_back(stack, "messaging")
+    await stack.agency_back("messaging")
     reassessed = await _reassess(stack, application, "Nəsimi")  # the same facts: granted again
     assert [d["outcome"] for d in reassessed["decisionHistory"]] == ["GRANTED", "GRANTED"]
     await stack.settle()
@@ -330,16 +322,8 @@ async def test_a_card_ready_notice_is_not_requeued_once_the_grant_is_gone(stack:
     _, application = await stack.grant(32)
     await stack.settle()
     assert len(await stack.orders()) == 1  # the bank made the card; the notices died
-    await _agency_back(stack, "messaging")
-    row = await stack.database.get_application(application["id"])
-    assert row is not None
-    await stack.database.record_decision(  # reassessed: refused now
-        row.id,
-        NewDecision(Outcome.REFUSED, None, None, None, {}, "test", datetime.now(UTC)),
-        [],
-        row.version,
-        reassessment=True,
-    )
+    await stack.agency_back("messaging")
+    await _refused_now(stack, application["id"])
 
     status, out, err = await _requeue(stack, every=True)
     await stack.settle()
@@ -371,7 +355,7 @@ async def test_vemtas_outbox_lists_and_requeues_the_configured_database(
     await stack.fault("messaging", "down")
     _, application = await stack.grant(30)
     await stack.settle()
-    await _agency_back(stack, "messaging")
+    await stack.agency_back("messaging")
 
     def vemtas(*words: str) -> int:
         args = build_parser().parse_args(["outbox", *words])
