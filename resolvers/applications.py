@@ -42,7 +42,7 @@ from zoneinfo import ZoneInfo
 
 from strawberry.dataloader import DataLoader
 
-from adapters.base import fresh_answers, track_staleness
+from adapters.base import StalenessReport, fresh_answers, track_staleness
 from adapters.db import (
     ApplicationFilter,
     ApplicationRow,
@@ -53,6 +53,7 @@ from adapters.db import (
     DatabaseUnavailable,
     DecisionRow,
     EventRow,
+    GrantConflict,
     IdempotencyConflict,
     InvalidCursor,
     MessageChannel,
@@ -482,7 +483,6 @@ async def _decide(
     language: Language | None,
 ) -> ApplicationRow:
     db = database(ctx)
-    now = work.now
     policy = ctx.policy
     try:
         family = await work.families().load(application.representative_fin)
@@ -518,6 +518,29 @@ async def _decide(
             missing = [MissingItem(exc.agency, "population.persons", None)]
             return await _awaiting(work, row, missing, reassessment)
     facts = replace(facts, declared_members=tuple(application.member_fins))
+    try:
+        return await _conclude(work, application, row, family, facts, stale, reassessment, language)
+    except GrantConflict:
+        # another application of this family was granted while these facts were gathered (two
+        # members applying at once): decide again on the same facts, that grant now among them
+        return await _conclude(work, application, row, family, facts, stale, reassessment, language)
+
+
+async def _conclude(
+    work: RequestContext,
+    application: ApplicationRow,
+    row: ApplicationRow,
+    family: FamilyRecord,
+    facts: FamilyFacts,
+    stale: StalenessReport,
+    reassessment: bool,
+    language: Language | None,
+) -> ApplicationRow:
+    """The engine on ``facts`` (with our own grants) and its outcome recorded: the decision
+    with what it sends out, or AWAITING_DATA. Raises :class:`GrantConflict` when a grant meets
+    one recorded meanwhile for the same family (nothing written)."""
+    db = database(work)
+    now = work.now
     facts = await _with_own_grants(db, facts, application, family)
     # a decision never rests on an answer the cache kept past its time because the agency
     # failed: such an answer counts as missing until the agency answers again (the rule the
@@ -551,7 +574,7 @@ async def _decide(
         actor=audit.Actor.of(work.require_principal(), work.stated_purpose),
         application_id=row.id,
         member_fins=(application.representative_fin, *application.member_fins),
-        correlation_id=ctx.correlation_id,
+        correlation_id=work.correlation_id,
         reassessment=reassessment,
     )
     try:
@@ -564,7 +587,7 @@ async def _decide(
         )
     except StaleApplication:
         return await db.get_application(row.id) or row
-    policy.crash_point("after-decision")
+    work.policy.crash_point("after-decision")
     return decided
 
 

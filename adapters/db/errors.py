@@ -8,6 +8,8 @@ one place (:func:`translate_errors`), so use cases never see a foreign exception
     ├── IdempotencyConflict    the idempotency key was used with another input
     ├── StaleApplication       the application changed since it was read (optimistic lock),
     │                          or was already decided
+    ├── GrantConflict          a grant to record meets another current grant of ours for the
+    │                          same family (granted meanwhile): decide again with it
     ├── ApplicationNotFound    no application with that id
     ├── DuplicateKey           a unique key (an effect's idempotency key, a number) is taken
     ├── InvalidCursor          a pagination cursor that this repository did not issue
@@ -62,6 +64,17 @@ class StaleApplication(PersistenceError):
         self.application_id = application_id
         self.expected_version = expected_version
         self.actual_version = actual_version
+
+
+class GrantConflict(PersistenceError):
+    """A grant was not recorded: another application of the same family (its household or
+    one of its members) holds a current grant of ours covering the application's month, granted
+    after this application's facts were gathered. Nothing was written; the decision is to be
+    made again with that grant known (``ACTIVE_ASSIGNMENT_EXISTS``)."""
+
+    def __init__(self, application_id: str) -> None:
+        super().__init__("another application of this family was granted meanwhile")
+        self.application_id = application_id
 
 
 class ApplicationNotFound(PersistenceError):

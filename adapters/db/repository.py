@@ -17,6 +17,7 @@ import asyncio
 import base64
 import binascii
 import contextlib
+import hashlib
 import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping, Sequence
@@ -45,6 +46,7 @@ from adapters.db.engine import WRITE, create_engine
 from adapters.db.errors import (
     ApplicationNotFound,
     DuplicateKey,
+    GrantConflict,
     IdempotencyConflict,
     InvalidCursor,
     RequeueRefused,
@@ -188,6 +190,62 @@ _SUPERSEDE = (
     .values(superseded=True)
     .returning(decisions.c.sequence)
 )
+
+# PostgreSQL: the advisory locks (transaction-scoped, taken in the array's order) under which
+# a family's grants are recorded one at a time (Database._only_grant)
+_LOCK_FAMILY = sa.select(sa.func.pg_advisory_xact_lock(sa.column("k"))).select_from(
+    sa.func.unnest(sa.bindparam("keys", type_=postgresql.ARRAY(sa.BigInteger))).alias("k")
+)
+
+
+def _lock_key(name: str) -> int:
+    """A stable signed 64-bit advisory lock key for a household id or a FIN."""
+    digest = hashlib.blake2b(name.encode(), digest_size=8, person=b"vemtas-grant").digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _grant_covering(
+    household_id: str | None,
+    member_fins: Sequence[str],
+    month: date,
+    excluding_application_id: str | None,
+) -> sa.Select[Any] | None:
+    """``EXISTS`` a current grant of ours for this household or for an application declaring
+    one of ``member_fins``, overlapping the calendar month of ``month`` (None: nobody to ask
+    about)."""
+    whose: list[sa.ColumnElement[bool]] = []
+    if household_id is not None:
+        whose.append(applications.c.household_id == household_id)
+    if member_fins:
+        whose.append(
+            applications.c.id.in_(
+                sa.select(application_members.c.application_id).where(
+                    application_members.c.fin.in_(list(member_fins))
+                )
+            )
+        )
+    if not whose:
+        return None
+    month_start = month.replace(day=1)
+    next_month = (month_start + timedelta(days=32)).replace(day=1)
+    month_end = next_month - timedelta(days=1)
+    conditions = [
+        decisions.c.outcome == Outcome.GRANTED.value,
+        decisions.c.superseded.is_(False),
+        decisions.c.period_start <= month_end,
+        decisions.c.period_end >= month_start,
+        sa.or_(*whose),
+    ]
+    if excluding_application_id is not None:
+        conditions.append(applications.c.id != excluding_application_id)
+    return sa.select(
+        sa.exists(
+            sa.select(decisions.c.id)
+            .join(applications, applications.c.id == decisions.c.application_id)
+            .where(*conditions)
+        )
+    )
+
 
 # notifications enqueued at the same instant are listed in the order of an application's life
 _KIND_RANK = sa.case(
@@ -502,7 +560,9 @@ class Database:
 
         A decision is made once: raises :class:`~adapters.db.errors.StaleApplication` if the
         application's version is no longer ``expected_version`` (someone else changed or decided
-        it), or if it is already decided and this is not a ``reassessment``. A reassessment
+        it), or if it is already decided and this is not a ``reassessment``. A grant is recorded
+        only while the family has no other current grant of ours covering the month: raises
+        :class:`~adapters.db.errors.GrantConflict` otherwise. A reassessment
         keeps the earlier decisions, marked superseded, and adds a REASSESSED event."""
         _check_decision(decision)
         now = self._clock()
@@ -520,6 +580,8 @@ class Database:
             )
             if row is None:
                 raise await self._why_not(connection, application_id, expected_version)
+            if decision.outcome is Outcome.GRANTED:
+                await self._only_grant(connection, row)
             # the current decision is the one not superseded, and it has the highest sequence;
             # an undecided application (the only kind a non-reassessment may decide) has none
             superseded: list[int] = []
@@ -1443,40 +1505,26 @@ class Database:
         application declaring any of ``member_fins``, has a period overlapping the calendar
         month of ``month`` (``ACTIVE_ASSIGNMENT_EXISTS``). Leave the application being
         (re)assessed out with ``excluding_application_id``."""
-        month_start = month.replace(day=1)
-        next_month = (month_start + timedelta(days=32)).replace(day=1)
-        month_end = next_month - timedelta(days=1)
-        whose: list[sa.ColumnElement[bool]] = []
-        if household_id is not None:
-            whose.append(applications.c.household_id == household_id)
-        if member_fins:
-            whose.append(
-                applications.c.id.in_(
-                    sa.select(application_members.c.application_id).where(
-                        application_members.c.fin.in_(list(member_fins))
-                    )
-                )
-            )
-        if not whose:
+        statement = _grant_covering(household_id, member_fins, month, excluding_application_id)
+        if statement is None:
             return False
-        conditions = [
-            decisions.c.outcome == Outcome.GRANTED.value,
-            decisions.c.superseded.is_(False),
-            decisions.c.period_start <= month_end,
-            decisions.c.period_end >= month_start,
-            sa.or_(*whose),
-        ]
-        if excluding_application_id is not None:
-            conditions.append(applications.c.id != excluding_application_id)
-        statement = sa.select(
-            sa.exists(
-                sa.select(decisions.c.id)
-                .join(applications, applications.c.id == decisions.c.application_id)
-                .where(*conditions)
-            )
-        )
         async with self._read() as connection:
             return bool(await connection.scalar(statement))
+
+    async def _only_grant(self, connection: AsyncConnection, row: sa.Row[Any]) -> None:
+        """Within a grant's transaction: raise :class:`GrantConflict` when another application
+        of the same family (``row``'s household, representative or declared members) holds a
+        current grant covering ``row``'s month, the check :meth:`active_grant_covering` made
+        before the facts were assessed, made again where no other grant can slip in. Grants of
+        one family are recorded one at a time: SQLite has one writer at a time; PostgreSQL takes
+        a transaction-scoped advisory lock per household and per person, in one order."""
+        fins = sorted({row.representative_fin, *row.member_fins})
+        if self._postgres:
+            keys = {row.household_id, *fins} - {None}
+            await connection.execute(_LOCK_FAMILY, {"keys": sorted(map(_lock_key, keys))})
+        statement = _grant_covering(row.household_id, fins, row.registered_on, row.id)
+        if statement is not None and await connection.scalar(statement):
+            raise GrantConflict(row.id)
 
     # --- helpers --------------------------------------------------------------------------------
 

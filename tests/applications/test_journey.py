@@ -4,6 +4,7 @@ is told by SMS and e-mail — and a refused family is told every reason."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from assessment import decision_due_date
@@ -174,3 +175,24 @@ async def test_an_application_asks_each_agency_operation_once(stack: Stack) -> N
         ("justice", "GetSentences"),
     ):
         assert calls[agency][operation] == 1, (agency, operation)
+
+
+async def test_two_members_applying_at_once_make_one_grant_and_one_card(stack: Stack) -> None:
+    """The head online and the spouse at a help desk, at the same moment, with keys of their
+    own: one grant and one card, never two payments for one family."""
+    head = stack.submit(stack.citizen("G03A1XZ"), idempotencyKey="head-g03", **granted_family(3))
+    spouse = stack.submit(
+        stack.citizen("G03A2XZ"),
+        idempotencyKey="spouse-g03",
+        representativeFin="G03A2XZ",
+        representativeIdCard="AA7030002",
+        members=["G03A1XZ", "G03A2XZ"],
+        phone="+994501234000",
+    )
+    answers = await asyncio.gather(head, spouse)
+    statuses = sorted(a["application"]["status"] for a in answers)
+    assert statuses == ["GRANTED", "REFUSED"]
+    [refused] = [a["application"] for a in answers if a["application"]["status"] == "REFUSED"]
+    assert "ACTIVE_ASSIGNMENT_EXISTS" in _codes(refused)
+    await stack.settle()
+    assert len(await stack.orders()) == 1

@@ -15,6 +15,7 @@ from adapters.db import (
     CardOrderStatus,
     DuplicateKey,
     EventKind,
+    GrantConflict,
     MissingItem,
     NotificationKind,
     Outcome,
@@ -223,3 +224,77 @@ async def test_a_grant_replaced_by_a_refusal_covers_nothing(db, make):
     assert not await db.active_grant_covering(
         household_id="HH-A", member_fins=(), month=date(2026, 6, 1)
     )
+
+
+async def test_a_second_grant_for_the_same_family_is_refused_and_writes_nothing(db, make, rows):
+    first = await _registered(db, make, key="head", household_id="HH-A", fins=("AAAAAA1", "B2"))
+    await db.record_decision(first.id, make.grant(), [make.card_order("head")], first.version)
+    # the spouse's application: the same household; another household sharing a member
+    spouse = await _registered(db, make, key="spouse", household_id="HH-A", fins=("B2", "C3"))
+    moved = await _registered(db, make, key="moved", household_id="HH-Z", fins=("ZZZZZZ9", "B2"))
+
+    for application in (spouse, moved):
+        with pytest.raises(GrantConflict):
+            await db.record_decision(
+                application.id, make.grant(), [make.card_order(application.id)], application.version
+            )
+        assert await db.get_application(application.id) == application
+        assert await db.decisions(application.id) == []
+
+    assert await rows(db, card_orders) == 1
+    # a refusal is no payment: it is recorded
+    refused = await db.record_decision(spouse.id, make.refusal(), [], spouse.version)
+    assert refused.status is ApplicationStatus.REFUSED
+
+
+async def test_a_grant_outside_the_other_grants_period_or_after_its_refusal_is_recorded(db, make):
+    first = await _registered(db, make, household_id="HH-A")
+    granted = await db.record_decision(
+        first.id,
+        make.grant(period_start=date(2025, 3, 1), period_end=date(2026, 2, 28)),
+        [],
+        first.version,
+    )
+    later = await _registered(db, make, household_id="HH-A")  # registered in March 2026
+    decided = await db.record_decision(later.id, make.grant(), [], later.version)
+    assert decided.status is ApplicationStatus.GRANTED
+
+    # the first application reassessed: that family is now paid by the later grant
+    with pytest.raises(GrantConflict):
+        await db.record_decision(first.id, make.grant(), [], granted.version, reassessment=True)
+    await db.record_decision(later.id, make.refusal(), [], decided.version, reassessment=True)
+    regranted = await db.record_decision(
+        first.id, make.grant(), [], granted.version, reassessment=True
+    )
+    assert regranted.status is ApplicationStatus.GRANTED
+
+
+async def test_two_grants_for_one_family_racing_make_one(db, make, rows):
+    """The first grant's transaction is held open (its last statement waits) while the second
+    records: the second waits for it and then sees it, instead of reading past it."""
+    head = await _registered(db, make, key="head", household_id="HH-A", fins=("A1", "B2"))
+    spouse = await _registered(db, make, key="spouse", household_id="HH-A", fins=("B2", "A1"))
+    inside, release = asyncio.Event(), asyncio.Event()
+
+    async def held(connection):
+        inside.set()
+        await release.wait()
+
+    first = asyncio.create_task(
+        db.record_decision(
+            head.id, make.grant(), [make.card_order("head")], head.version, audit_rows=held
+        )
+    )
+    await asyncio.wait_for(inside.wait(), 10)
+    second = asyncio.create_task(
+        db.record_decision(spouse.id, make.grant(), [make.card_order("spouse")], spouse.version)
+    )
+    await asyncio.sleep(0.3)  # the second is waiting for the first by now
+    assert not second.done()
+    release.set()
+
+    assert (await first).status is ApplicationStatus.GRANTED
+    with pytest.raises(GrantConflict):
+        await second
+    assert await rows(db, card_orders) == 1
+    assert await db.decisions(spouse.id) == []
