@@ -317,6 +317,17 @@ def granted_family(n: int) -> dict[str, Any]:
     }
 
 
+def granted_family_by_spouse(n: int, *, phone: str = "+994501234000") -> dict[str, Any]:
+    """The input for granted family G<n>, submitted by the spouse (a second application of
+    the family, with a key and a phone of its own)."""
+    return {
+        "representativeFin": f"G{n:02d}A2XZ",
+        "representativeIdCard": f"AA7{n:02d}0002",
+        "members": [f"G{n:02d}A1XZ", f"G{n:02d}A2XZ"],
+        "phone": phone,
+    }
+
+
 def granted_household(n: int, *, pension: str = "100.00") -> dict[str, Any]:
     """Granted family G<n> of the world file as the mocks' ``/_admin/world`` takes it, the
     spouse's pension ``pension`` a month (100.00 as in the file: granted; 500.00 puts the family

@@ -8,7 +8,7 @@ import asyncio
 from typing import Any
 
 from assessment import decision_due_date
-from tests.applications.conftest import TODAY, Stack, granted_family
+from tests.applications.conftest import TODAY, Stack, granted_family, granted_family_by_spouse
 
 
 async def test_a_granted_family_is_registered_decided_paid_a_card_and_told(stack: Stack) -> None:
@@ -128,10 +128,7 @@ async def test_a_second_application_during_our_own_grant_is_refused(stack: Stack
     second = await stack.submit(
         stack.citizen("G03A2XZ"),
         idempotencyKey="second-g03",
-        representativeFin="G03A2XZ",
-        representativeIdCard="AA7030002",
-        members=["G03A1XZ", "G03A2XZ"],
-        phone="+994501234000",
+        **granted_family_by_spouse(3),
     )
     assert second["application"]["status"] == "REFUSED"
     assert _codes(second["application"]) == {"ACTIVE_ASSIGNMENT_EXISTS", "MEMBER_DISABLED"}
@@ -184,10 +181,7 @@ async def test_two_members_applying_at_once_make_one_grant_and_one_card(stack: S
     spouse = stack.submit(
         stack.citizen("G03A2XZ"),
         idempotencyKey="spouse-g03",
-        representativeFin="G03A2XZ",
-        representativeIdCard="AA7030002",
-        members=["G03A1XZ", "G03A2XZ"],
-        phone="+994501234000",
+        **granted_family_by_spouse(3),
     )
     answers = await asyncio.gather(head, spouse)
     statuses = sorted(a["application"]["status"] for a in answers)

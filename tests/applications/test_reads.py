@@ -7,7 +7,12 @@ from typing import Any
 
 import yaml
 
-from tests.applications.conftest import Stack, granted_family, granted_household
+from tests.applications.conftest import (
+    Stack,
+    granted_family,
+    granted_family_by_spouse,
+    granted_household,
+)
 
 LIST = """
 query($filter: ApplicationFilter, $first: Int, $after: String) {
@@ -77,10 +82,7 @@ async def test_a_citizen_lists_their_own_applications_newest_first(stack: Stack)
     refused = await stack.submit(
         stack.citizen("G26A2XZ"),
         idempotencyKey="reads-26-again",
-        representativeFin="G26A2XZ",
-        representativeIdCard="AA7260002",
-        members=["G26A1XZ", "G26A2XZ"],
-        phone="+994501234001",
+        **granted_family_by_spouse(26, phone="+994501234001"),
     )
     body = await stack.query(MINE, stack.citizen("G26A1XZ"))
     numbers = [a["number"] for a in body["data"]["myApplications"]]
