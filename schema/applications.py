@@ -338,8 +338,8 @@ class SubmitApplicationInput:
         default=None, description="+994…: notices by SMS; at least one of phone and email"
     )
     email: str | None = strawberry.field(default=None, description="notices by e-mail")
-    channel: Channel = Channel.ONLINE
-    language: NoticeLanguage = NoticeLanguage.AZ
+    channel: Channel | None = Channel.ONLINE
+    language: NoticeLanguage | None = NoticeLanguage.AZ
 
     def to_input(self) -> edge.ApplicationInput:
         return edge.ApplicationInput(
@@ -349,8 +349,8 @@ class SubmitApplicationInput:
             members=tuple(self.members),
             phone=self.phone,
             email=self.email,
-            channel=edge.Channel(self.channel.value),
-            language=self.language.value,
+            channel=edge.Channel((self.channel or Channel.ONLINE).value),
+            language=(self.language or NoticeLanguage.AZ).value,
         )
 
 
@@ -388,11 +388,13 @@ class ApplicationQuery:
         self,
         info: Info,
         filter: ApplicationFilter | None = None,
-        first: int = 20,
+        first: int | None = 20,
         after: str | None = None,
     ) -> ApplicationConnection:
         wanted = filter.to_filter() if filter is not None else uc.ListFilter()
-        page = await uc.list_applications(info.context, wanted, first, after)
+        page = await uc.list_applications(
+            info.context, wanted, 20 if first is None else first, after
+        )
         return ApplicationConnection(
             edges=[
                 ApplicationEdge(cursor=cursor, node=Application.of(item))

@@ -155,9 +155,9 @@ class AuditQuery:
         "Reading it is itself recorded."
     )
     async def audit_log(
-        self, info: Info, first: int = 50, after: str | None = None, fin: FIN | None = None
+        self, info: Info, first: int | None = 50, after: str | None = None, fin: FIN | None = None
     ) -> AuditRecordConnection:
-        page = await uc.audit_log(info.context, first, after, fin)
+        page = await uc.audit_log(info.context, 50 if first is None else first, after, fin)
         edges = []
         for row in page.rows:
             entry = row.entry

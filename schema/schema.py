@@ -33,10 +33,10 @@ SUBSCRIPTION_TYPES.append(ApplicationSubscription)
 
 
 def _root(name: str, types: list[type]) -> type | None:
+    """The root type ``name`` (``Query``, ``Mutation``, ``Subscription``: api.md's names)
+    with the fields of every area's ``types``."""
     if not types:
         return None
-    if len(types) == 1:
-        return types[0]
     return merge_types(name, tuple(types))
 
 

@@ -27,6 +27,11 @@ if TYPE_CHECKING:
 Info = strawberry.Info[RequestContext, None]
 
 
+def _months(months: int | None) -> int:
+    """``months`` as given, 12 when left out or null (api.md: ``months: Int = 12``)."""
+    return 12 if months is None else months
+
+
 @strawberry.enum(description="Sex as recorded in the population registry")
 class Sex(Enum):
     F = "F"
@@ -258,9 +263,9 @@ class Employment:
 
     @strawberry.field(description="Unemployment insurance by month, oldest first (employment)")
     async def unemployment_insurance(
-        self, info: Info, months: int = 12, before: date | None = None
+        self, info: Info, months: int | None = 12, before: date | None = None
     ) -> list[MonthlyIncome] | None:
-        found = await af.unemployment_insurance(info.context, self.fin, months, before)
+        found = await af.unemployment_insurance(info.context, self.fin, _months(months), before)
         return [MonthlyIncome.of(r, "employment") for r in found]
 
 
@@ -276,9 +281,9 @@ class Study:
 
     @strawberry.field(description="Scholarship by month, oldest first (education)")
     async def scholarships(
-        self, info: Info, months: int = 12, before: date | None = None
+        self, info: Info, months: int | None = 12, before: date | None = None
     ) -> list[MonthlyIncome] | None:
-        found = await af.scholarships(info.context, self.fin, months, before)
+        found = await af.scholarships(info.context, self.fin, _months(months), before)
         return [MonthlyIncome.of(r, "education") for r in found]
 
 
@@ -424,14 +429,14 @@ class Household:
     async def monthly_incomes(
         self,
         info: Info,
-        months: int = 12,
+        months: int | None = 12,
         before: Annotated[date | None, strawberry.argument(description="default: today")] = None,
         sources: Annotated[
             list[IncomeSource] | None, strawberry.argument(description="default: every source")
         ] = None,
     ) -> list[MonthlyIncome] | None:
         wanted = None if sources is None else {records.IncomeSource(s.value) for s in sources}
-        found = await af.monthly_incomes(info.context, self.record, months, before, wanted)
+        found = await af.monthly_incomes(info.context, self.record, _months(months), before, wanted)
         return [MonthlyIncome.of(r, agency) for r, agency in found]
 
     @strawberry.field(description="Real estate owned by the members (property)")
@@ -445,14 +450,14 @@ class Household:
     async def utility_charges(
         self,
         info: Info,
-        months: int = 12,
+        months: int | None = 12,
         before: date | None = None,
         kinds: Annotated[
             list[UtilityKind] | None, strawberry.argument(description="default: every kind")
         ] = None,
     ) -> list[UtilityCharge] | None:
         wanted = None if kinds is None else {records.UtilityKind(k.value) for k in kinds}
-        found = await af.utility_charges(info.context, self.record, months, before, wanted)
+        found = await af.utility_charges(info.context, self.record, _months(months), before, wanted)
         return [UtilityCharge.of(r) for r in found]
 
     @strawberry.field(description="Vehicles the members own or are registered users of")

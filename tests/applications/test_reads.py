@@ -124,6 +124,9 @@ async def test_caseworkers_page_through_the_applications_of_their_districts(
         LIST, auditor, {"filter": {"statuses": ["GRANTED"], "registeredFrom": "2026-11-15"}}
     )
     assert [e["node"]["number"] for e in body["data"]["applications"]["edges"]] == numbers
+    # first given as null is the default page, 20 (api.md: `first: Int = 20`)
+    body = await stack.query(LIST, auditor, {"first": None})
+    assert [e["node"]["number"] for e in body["data"]["applications"]["edges"]] == numbers
     body = await stack.query(LIST, auditor, {"filter": {"registeredBefore": "2026-11-15"}})
     assert body["data"]["applications"]["edges"] == []
     assert await _code(stack, LIST, auditor, {"first": 0}) == "BAD_USER_INPUT"

@@ -126,6 +126,10 @@ async def test_a_citizen_applies_online_or_by_the_mobile_app(stack: Stack) -> No
     fields = {"idempotencyKey": "citizen-kiosk", "channel": "HELP_DESK", **granted_family(6)}
     payload = await stack.submit(stack.citizen("G06A1XZ"), **fields)
     assert _errors(payload) == [(["input", "channel"], "CHANNEL_NOT_ALLOWED")]
+    # a channel given as null is the default, ONLINE (api.md: `channel: Channel = ONLINE`)
+    fields = {"idempotencyKey": "citizen-null", "channel": None, **granted_family(6)}
+    payload = await stack.submit(stack.citizen("G06A1XZ"), **fields)
+    assert payload["userErrors"] == [] and payload["application"]["channel"] == "ONLINE"
 
 
 async def test_an_auditor_submits_nothing(stack: Stack) -> None:
