@@ -341,7 +341,7 @@ def _status_only(principal: Principal, row: ApplicationRow) -> bool:
     verdict = authorization.can_read_application(
         principal,
         application_district=row.district or "",
-        application_member_fins=(row.representative_fin, *row.member_fins),
+        application_member_fins=row.readers,
         submitted_by=row.submitted_by,
     )
     return verdict.status_only or not verdict.allowed
@@ -504,6 +504,7 @@ async def _decide(
                     retry_at=retry_at,
                     household_id=family.household_id,
                     district=family.district,
+                    household_fins=[member.fin for member in family.members],
                     audit_rows=rows,
                 ),
             )
@@ -851,7 +852,7 @@ def _verdict(principal: Principal, row: ApplicationRow) -> authorization.Decisio
     return authorization.can_read_application(
         principal,
         application_district=row.district or "",
-        application_member_fins=(row.representative_fin, *row.member_fins),
+        application_member_fins=row.readers,
         submitted_by=row.submitted_by,
     )
 
@@ -878,14 +879,16 @@ async def application(ctx: RequestContext, application_id: str) -> Visible | Non
 
 
 async def my_applications(ctx: RequestContext) -> list[Visible]:
-    """The signed-in citizen's applications (those declaring their FIN), newest first."""
+    """The signed-in citizen's applications, newest first: those they represent, and those of
+    the family the population registry records them in (a FIN someone merely declared among the
+    members reads nothing)."""
     principal = ctx.require_principal()
     verdict = authorization.can_read_own_data_access_log(principal)
     if not verdict or principal.fin is None:
         raise Forbidden(verdict.reason)
     with database_errors():
         rows = await database(ctx).applications_for_fin(principal.fin)
-    return [Visible(row) for row in rows]
+    return [Visible(row) for row in rows if principal.fin in row.readers]
 
 
 async def household_applications(ctx: RequestContext, household_id: str) -> list[Visible]:

@@ -286,6 +286,16 @@ class ApplicationRow:
     flagged_overdue: bool
     updated_at: datetime
     version: int
+    # the family as the population registry records it, once assessed (None before): with the
+    # representative, the citizens who may read the application (``member_fins`` is only what
+    # the representative declared)
+    household_fins: tuple[str, ...] | None = None
+
+    @property
+    def readers(self) -> tuple[str, ...]:
+        """The citizens who may read the application: the representative, who identified
+        themselves, and the members of the family the registry records."""
+        return (self.representative_fin, *(self.household_fins or ()))
 
 
 @dataclass(frozen=True, slots=True)

@@ -125,8 +125,8 @@ _NEXT_NUMBER = {
     .returning(registration_counters.c.last_number)
     for dialect, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
 }
-_BEGIN_ASSESSMENT = (
-    sa.update(applications)
+_BEGIN_ASSESSMENT = {  # by whether the registry's family is given
+    with_family: sa.update(applications)
     .where(applications.c.id == sa.bindparam("b_id"), applications.c.status.in_(_UNDECIDED))
     .values(
         status=ApplicationStatus.ASSESSING.value,
@@ -136,9 +136,15 @@ _BEGIN_ASSESSMENT = (
         district=sa.func.coalesce(sa.bindparam("b_district"), applications.c.district),
         version=applications.c.version + 1,
         updated_at=sa.bindparam("b_now"),
+        **({"household_fins": sa.bindparam("b_household_fins")} if with_family else {}),
     )
     .returning(applications)
-)
+    for with_family in (True, False)
+}
+_ADD_MEMBERS = {
+    dialect: insert(application_members).on_conflict_do_nothing()
+    for dialect, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+}
 _AWAITING_DATA = {  # by whether the expected version is given
     versioned: sa.update(applications)
     .where(
@@ -443,12 +449,14 @@ class Database:
         retry_at: datetime,
         household_id: str | None = None,
         district: str | None = None,
+        household_fins: Sequence[str] | None = None,
         audit_rows: LastStatements | None = None,
     ) -> ApplicationRow:
-        """Mark an undecided application ASSESSING (one more attempt) and record the household
-        and district once known. ``retry_at`` is when the worker takes over if this attempt
-        never finishes. Raises :class:`~adapters.db.errors.StaleApplication` if it was decided.
-        ``audit_rows`` are written last in the same transaction."""
+        """Mark an undecided application ASSESSING (one more attempt) and record the household,
+        district and the registry's family (``household_fins``: who may read it, added to the
+        application's people) once known. ``retry_at`` is when the worker takes over if this
+        attempt never finishes. Raises :class:`~adapters.db.errors.StaleApplication` if it was
+        decided. ``audit_rows`` are written last in the same transaction."""
         now = self._clock()
         params = {
             "b_id": application_id,
@@ -457,10 +465,18 @@ class Database:
             "b_district": district,
             "b_now": now,
         }
+        with_family = household_fins is not None
+        if household_fins is not None:
+            params["b_household_fins"] = list(household_fins)
         async with self._write() as connection:
             row = await self._change_undecided(
-                connection, application_id, _BEGIN_ASSESSMENT, params, None
+                connection, application_id, _BEGIN_ASSESSMENT[with_family], params, None
             )
+            if household_fins:
+                await connection.execute(
+                    _ADD_MEMBERS[connection.dialect.name],
+                    [{"application_id": application_id, "fin": fin} for fin in household_fins],
+                )
             await self._event(
                 connection,
                 application_id,
@@ -1332,7 +1348,8 @@ class Database:
         return None if row is None else _application(row)
 
     async def applications_for_fin(self, fin: str) -> list[ApplicationRow]:
-        """Applications that declare ``fin`` (as representative or member), newest first."""
+        """Applications that concern ``fin`` (as representative, declared member or member of
+        the registry's family), newest first."""
         members = sa.select(application_members.c.application_id).where(
             application_members.c.fin == fin
         )
@@ -1518,7 +1535,7 @@ class Database:
         before the facts were assessed, made again where no other grant can slip in. Grants of
         one family are recorded one at a time: SQLite has one writer at a time; PostgreSQL takes
         a transaction-scoped advisory lock per household and per person, in one order."""
-        fins = sorted({row.representative_fin, *row.member_fins})
+        fins = sorted({row.representative_fin, *row.member_fins, *(row.household_fins or ())})
         if self._postgres:
             keys = {row.household_id, *fins} - {None}
             await connection.execute(_LOCK_FAMILY, {"keys": sorted(map(_lock_key, keys))})
@@ -1622,6 +1639,7 @@ def _application(row: sa.Row[Any]) -> ApplicationRow:
         flagged_overdue=bool(row.flagged_overdue),
         updated_at=row.updated_at,
         version=int(row.version),
+        household_fins=None if row.household_fins is None else tuple(row.household_fins),
     )
 
 

@@ -67,6 +67,9 @@ applications = sa.Table(
     sa.Column("household_id", sa.String(64), nullable=True),
     sa.Column("district", sa.String(64), nullable=True),
     sa.Column("member_fins", Json, nullable=False),
+    # the registry's family, once assessed (who may read the application; member_fins is only
+    # what was declared)
+    sa.Column("household_fins", Json, nullable=True),
     sa.Column("phone", sa.String(32), nullable=True),
     sa.Column("email", sa.String(254), nullable=True),
     sa.Column("submitted_at", UtcDateTime, nullable=False),
@@ -88,8 +91,9 @@ applications = sa.Table(
     sa.Index(None, "status", "decision_due_on"),
 )
 
-# Who the application declares (representative included): indexed lookups by FIN for
-# "my applications" and for the active-grant check, on both dialects.
+# Who the application concerns: the representative and the declared members, then the registry's
+# family once assessed: indexed lookups by FIN for "my applications" and for the active-grant
+# check, on both dialects.
 application_members = sa.Table(
     "application_members",
     metadata,

@@ -77,6 +77,42 @@ async def test_who_may_read_an_application(stack: Stack) -> None:
     assert body["data"]["application"] is None
 
 
+async def test_a_fin_declared_among_the_members_reads_nothing_of_that_family(
+    stack: Stack,
+) -> None:
+    """Who may read is the registry's family, not the declaration: a neighbour's FIN typed into
+    `members` gives the neighbour nothing (the figures, the phone, the e-mail stay private),
+    and a registered member left out of `members` still reads the family's application."""
+    family = granted_family(5)
+    family["members"] = [*family["members"], "G07A1XZ"]  # the neighbour, declared
+    payload = await stack.submit(stack.citizen("G05A1XZ"), idempotencyKey="plus-one", **family)
+    neighbour_app = payload["application"]
+    assert neighbour_app["status"] == "REFUSED"  # DECLARATION_MISMATCH
+    query = "query($id: ID!) { application(id: $id) { number notifications { recipient } } }"
+    variables = {"id": neighbour_app["id"]}
+    neighbour = stack.citizen("G07A1XZ")
+    assert await _code(stack, query, neighbour, variables) == "FORBIDDEN"
+    body = await stack.query(MINE, neighbour)
+    assert body["data"]["myApplications"] == []
+    body = await stack.query(query, stack.citizen("G05A2XZ"), variables)  # the spouse
+    assert body["data"]["application"]["number"] == neighbour_app["number"]
+
+    family = granted_family(9)
+    family["members"] = ["G09A1XZ"]  # the spouse left out
+    payload = await stack.submit(stack.citizen("G09A1XZ"), idempotencyKey="spouse-left-out", **family)
+    spouse = stack.citizen("G09A2XZ")
+    body = await stack.query(query, spouse, {"id": payload["application"]["id"]})
+    assert body["data"]["application"]["number"] == payload["application"]["number"]
+    body = await stack.query(MINE, spouse)
+    assert [a["number"] for a in body["data"]["myApplications"]] == [
+        payload["application"]["number"]
+    ]
+    body = await stack.query(HOUSEHOLD, spouse, {"fin": "G09A2XZ"})
+    assert [a["number"] for a in body["data"]["household"]["applications"]] == [
+        payload["application"]["number"]
+    ]
+
+
 async def test_a_citizen_lists_their_own_applications_newest_first(stack: Stack) -> None:
     first = await _apply(stack, 26)
     refused = await stack.submit(
