@@ -99,7 +99,9 @@ async def test_a_fin_declared_among_the_members_reads_nothing_of_that_family(
 
     family = granted_family(9)
     family["members"] = ["G09A1XZ"]  # the spouse left out
-    payload = await stack.submit(stack.citizen("G09A1XZ"), idempotencyKey="spouse-left-out", **family)
+    payload = await stack.submit(
+        stack.citizen("G09A1XZ"), idempotencyKey="spouse-left-out", **family
+    )
     spouse = stack.citizen("G09A2XZ")
     body = await stack.query(query, spouse, {"id": payload["application"]["id"]})
     assert body["data"]["application"]["number"] == payload["application"]["number"]
