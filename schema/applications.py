@@ -212,7 +212,7 @@ class Application:
         "operators)"
     )
     def overdue(self) -> bool | None:
-        return None if self.status_only else self.row.flagged_overdue
+        return None if self.status_only else self.row.overdue
 
     @strawberry.field(description="The family (population registry)")
     async def household(self, info: Info) -> Household | None:

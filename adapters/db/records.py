@@ -292,6 +292,12 @@ class ApplicationRow:
     household_fins: tuple[str, ...] | None = None
 
     @property
+    def overdue(self) -> bool:
+        """Still undecided, and flagged near (or past) its due date. The flag itself stays
+        once set (the FLAGGED_OVERDUE event tells when); a decision ends the overdue."""
+        return self.flagged_overdue and self.status in UNDECIDED
+
+    @property
     def readers(self) -> tuple[str, ...]:
         """The citizens who may read the application: the representative, who identified
         themselves, and the members of the family the registry records."""

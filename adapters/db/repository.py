@@ -1808,8 +1808,11 @@ def _filter_conditions(filter: ApplicationFilter) -> list[sa.ColumnElement[bool]
         conditions.append(applications.c.submitted_at >= filter.submitted_from)
     if filter.submitted_before is not None:
         conditions.append(applications.c.submitted_at < filter.submitted_before)
-    if filter.overdue is not None:
-        conditions.append(applications.c.flagged_overdue.is_(filter.overdue))
+    if filter.overdue is not None:  # ApplicationRow.overdue: flagged and still undecided
+        overdue = sa.and_(
+            applications.c.flagged_overdue.is_(True), applications.c.status.in_(_UNDECIDED)
+        )
+        conditions.append(overdue if filter.overdue else sa.not_(overdue))
     if filter.submitted_by is not None:
         conditions.append(applications.c.submitted_by == filter.submitted_by)
     return conditions

@@ -131,6 +131,18 @@ async def test_an_application_undecided_near_its_due_date_is_flagged(stack: Stac
     seen = await stack.application(caseworker, application["id"])
     assert [e["kind"] for e in seen["events"]].count("FLAGGED_OVERDUE") == 1
 
+    # the tax service answers again: decided, no longer overdue (the event stays)
+    await stack.agency_back("tax")
+    stack.clock.later(3600)  # past the back-off
+    await stack.settle()
+    seen = await stack.application(caseworker, application["id"])
+    assert (seen["status"], seen["overdue"]) == ("GRANTED", False)
+    assert await _overdue(stack, caseworker) == []
+    body = await stack.query(LIST, caseworker, {"filter": {"overdue": False}})
+    assert [e["node"]["number"] for e in body["data"]["applications"]["edges"]] == [
+        application["number"]
+    ]
+
 
 async def _overdue(stack: Stack, token: str) -> list[tuple[str, bool]]:
     body = await stack.query(LIST, token, {"filter": {"overdue": True}})
