@@ -121,11 +121,32 @@ def _ids(name: str = "ids") -> sa.BindParameter[str]:
     return sa.bindparam(name, expanding=True)
 
 
+# --- the order of a family's notices ----------------------------------------------------------
+
+_MESSAGE = OutboxTopic.MESSAGE_SEND.value
+_earlier = outbox.alias("earlier")
+#: A notice waits while a notice of the same application enqueued before it (registration,
+#: decision, card pickup: by ``created_at``) is still to be delivered (PENDING or IN_FLIGHT), so
+#: that the family is told in order whatever failed and when its retry falls due; the SMS and
+#: the e-mail of one notice (enqueued together) do not wait for each other. A notice given up
+#: (DEAD) or withdrawn holds nothing up.
+_WAITS = sa.and_(
+    outbox.c.topic == _MESSAGE,
+    sa.exists(
+        sa.select(_earlier.c.id).where(
+            _earlier.c.application_id == outbox.c.application_id,
+            _earlier.c.topic == _MESSAGE,
+            _earlier.c.created_at < outbox.c.created_at,
+            _earlier.c.status.in_([_PENDING, _IN_FLIGHT]),
+        )
+    ),
+)
+
 # --- is anything due? ------------------------------------------------------------------------
 
 NEXT_DUE = sa.select(
     sa.select(sa.func.min(outbox.c.next_attempt_at))
-    .where(outbox.c.status == _PENDING)
+    .where(outbox.c.status == _PENDING, sa.not_(_WAITS))
     .scalar_subquery(),
     sa.select(sa.func.min(outbox.c.lease_until))
     .where(outbox.c.status == _IN_FLIGHT)
@@ -142,7 +163,11 @@ _claimable = (
     sa.select(outbox.c.id)
     .where(
         sa.or_(
-            sa.and_(outbox.c.status == _PENDING, outbox.c.next_attempt_at <= _now),
+            sa.and_(
+                outbox.c.status == _PENDING,
+                outbox.c.next_attempt_at <= _now,
+                sa.not_(_WAITS),
+            ),
             sa.and_(outbox.c.status == _IN_FLIGHT, outbox.c.lease_until <= _now),
         )
     )

@@ -190,6 +190,8 @@ outbox = sa.Table(
     # the claim query: due PENDING items and expired IN_FLIGHT leases
     sa.Index(None, "status", "next_attempt_at"),
     sa.Index(None, "status", "lease_until"),
+    # a notice waits for the notices of its application enqueued before it (adapters/db/delivery)
+    sa.Index(None, "application_id", "created_at"),
     one_of("status", OutboxStatus),
 )
 
