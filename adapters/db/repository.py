@@ -963,13 +963,30 @@ class Database:
 
     def _complete_many(self, connection: sa.Connection, done: Sequence[Completion]) -> set[str]:
         now = self._clock()
+        # first, the applications the follow-up messages are rendered from, held until the
+        # commit (delivery.APPLICATIONS_TO_FOLLOW_UP): no reassessment slips in between
+        following = {
+            c.item.application_id
+            for c in done
+            if c.follow_up is not None and c.item.application_id is not None
+        }
+        found = (
+            {
+                row.id: _application(row)
+                for row in connection.execute(
+                    delivery.APPLICATIONS_TO_FOLLOW_UP, {"ids": sorted(following)}
+                )
+            }
+            if following
+            else {}
+        )
         ids = [completion.item.id for completion in done]
         completed = set(connection.execute(delivery.COMPLETE_MANY, {"ids": ids}).scalars())
         fresh = [completion for completion in done if completion.item.id in completed]
         self._record_completions(connection, fresh, now)
         follow_up = [completion for completion in fresh if completion.follow_up is not None]
         if follow_up:
-            self._enqueue_follow_up(connection, follow_up, now)
+            self._enqueue_follow_up(connection, follow_up, found, now)
         return completed
 
     def _record_completions(
@@ -1034,13 +1051,12 @@ class Database:
             connection.execute(delivery.INSERT_EVENTS, events)
 
     def _enqueue_follow_up(
-        self, connection: sa.Connection, done: Sequence[Completion], now: datetime
+        self,
+        connection: sa.Connection,
+        done: Sequence[Completion],
+        found: Mapping[str, ApplicationRow],
+        now: datetime,
     ) -> None:
-        ids = sorted({c.item.application_id for c in done if c.item.application_id is not None})
-        found = {
-            row.id: _application(row)
-            for row in connection.execute(delivery.APPLICATIONS_BY_ID, {"ids": ids})
-        }
         messages: list[tuple[str | None, OutboxMessage]] = []
         for completion in done:
             assert completion.follow_up is not None

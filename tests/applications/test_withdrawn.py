@@ -7,7 +7,10 @@ stays as it was."""
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +19,11 @@ import sqlalchemy as sa
 import yaml
 
 from adapters.db import (
+    NewDecision,
     NotificationKind,
     NotificationStatus,
+    Outcome,
+    open_database,
 )
 from adapters.db.errors import RequeueRefused
 from adapters.db.tables import outbox
@@ -220,3 +226,55 @@ async def test_a_card_order_the_bank_takes_during_a_refusal_is_kept_without_pick
     ready = [key for key in await _keys(stack) if ":card-ready:" in key]
     assert sorted(ready) == [f"msg:{app_id}:card-ready:{c}" for c in ("email", "sms")]
     assert len(await stack.orders()) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("target", ["postgres"], indirect=True)  # SQLite: one writer at a time
+async def test_a_refusal_committed_while_the_card_order_is_recorded_leaves_no_pickup_notice(
+    stack: Stack, target: Target, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL runs the two transactions at once (SQLite one after the other): the worker
+    records the bank's answer and renders the pickup notices from the application while a
+    caseworker's reassessment refuses the family. The worker holds the application while it
+    does, so the refusal waits, then finds the pickup notices and withdraws them."""
+    token, application = await stack.grant(43)
+    app_id = application["id"]
+    [granted] = await stack.database.decisions(app_id)
+    refused: list[Any] = []
+
+    def refuse() -> None:  # the caseworker's reassessment, on a connection of its own
+        async def run() -> None:
+            async with open_database(target.url, schema=target.schema) as db:
+                row = await db.get_application(app_id)
+                assert row is not None
+                decision = NewDecision(
+                    Outcome.REFUSED, None, None, None, granted.record, "test", datetime.now(UTC)
+                )
+                refused.append(
+                    await db.record_decision(app_id, decision, [], row.version, reassessment=True)
+                )
+
+        asyncio.run(run())
+
+    from resolvers import worker as worker_module
+
+    render = worker_module.card_ready_notices
+    racer = threading.Thread(target=refuse)
+
+    def rendering_while_refused(*args: Any, **kwargs: Any) -> Any:
+        # inside the worker's transaction, the application read: the refusal starts now
+        racer.start()
+        time.sleep(1.0)  # long enough for the refusal to reach the application's row
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(worker_module, "card_ready_notices", rendering_while_refused)
+    await stack.worker.run_once()
+    monkeypatch.setattr(worker_module, "card_ready_notices", render)
+    await asyncio.to_thread(racer.join, 30)
+    assert [row.status.value for row in refused] == ["REFUSED"]
+
+    await stack.settle()
+    assert not any(":card-ready:" in key for key in await _keys(stack))
+    seen = await stack.application(token, app_id)
+    pickup = [n["status"] for n in seen["notifications"] if n["kind"] == "CARD_READY"]
+    assert pickup == ["WITHDRAWN", "WITHDRAWN"]
