@@ -9,9 +9,10 @@ Environment (prefix ``VEMTAS_``; seconds unless said):
 | ``TAKEOVER_SECONDS`` | 120 | when the worker takes over an interrupted assessment |
 | ``RETRY_BASE_SECONDS`` | 30 | first wait before an application waiting for data is retried |
 | ``RETRY_CAP_SECONDS`` | 3600 | longest wait between those retries |
-| ``OUTBOX_MAX_ATTEMPTS`` | 8 | deliveries before an outbox item is dead-lettered |
+| ``OUTBOX_MAX_ATTEMPTS`` | 20 | deliveries before an outbox item is dead-lettered (10–13 h) |
 | ``OUTBOX_LEASE_SECONDS`` | 60 | how long a worker owns a claimed outbox item |
 | ``OUTBOX_BACKOFF_SECONDS`` | 5 | first wait before a failed delivery is retried (doubling) |
+| ``OUTBOX_BACKOFF_CAP_SECONDS`` | 3600 | longest wait between retries (``Retry-After`` beyond) |
 | ``OVERDUE_WITHIN_DAYS`` | 3 | undecided applications due this close are flagged |
 | ``WORKER_POLL_SECONDS`` | 0.5 | idle wait between the worker's rounds |
 | ``CRASH_AT`` | — | dev only: comma-separated crash points (``resolvers.application_policy``) |
@@ -70,9 +71,12 @@ def policy_from_env(environ: Mapping[str, str], profile: Profile) -> Application
         takeover_after=number("TAKEOVER_SECONDS", defaults.takeover_after),
         retry_base=number("RETRY_BASE_SECONDS", defaults.retry_base),
         retry_cap=number("RETRY_CAP_SECONDS", defaults.retry_cap),
-        outbox_max_attempts=max(1, int(number("OUTBOX_MAX_ATTEMPTS", 8, int))),
+        outbox_max_attempts=max(
+            1, int(number("OUTBOX_MAX_ATTEMPTS", defaults.outbox_max_attempts, int))
+        ),
         outbox_lease=number("OUTBOX_LEASE_SECONDS", defaults.outbox_lease),
         outbox_backoff_base=number("OUTBOX_BACKOFF_SECONDS", defaults.outbox_backoff_base),
+        outbox_backoff_cap=number("OUTBOX_BACKOFF_CAP_SECONDS", defaults.outbox_backoff_cap),
         overdue_within_days=int(number("OVERDUE_WITHIN_DAYS", 3, int)),
         crash_at=crash_at,
     )

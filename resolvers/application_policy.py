@@ -44,7 +44,10 @@ class ApplicationPolicy:
     - ``outbox_max_attempts``: deliveries tried before an outbox item is dead-lettered (a
       worker that dies delivering an item counts as an attempt too);
     - ``outbox_lease``: how long a worker owns a claimed outbox item;
-    - ``outbox_backoff_base``: first delay before redelivering a failed item (doubling);
+    - ``outbox_backoff_base``/``outbox_backoff_cap``: first delay before redelivering a
+      failed item (doubling), and the longest; an agency's ``Retry-After`` is waited out when
+      longer. With the defaults an item is tried for 10 to 13 hours (20 attempts) before it is
+      dead-lettered: an outage of the bank or the messaging gateway overnight needs no operator;
     - ``overdue_within_days``: undecided applications due within this many days are flagged for
       caseworkers;
     - ``crash_at``: development-only crash points (:data:`CRASH_POINTS`).
@@ -54,9 +57,10 @@ class ApplicationPolicy:
     takeover_after: float = 120.0
     retry_base: float = 30.0
     retry_cap: float = 3600.0
-    outbox_max_attempts: int = 8
+    outbox_max_attempts: int = 20
     outbox_lease: float = 60.0
     outbox_backoff_base: float = 5.0
+    outbox_backoff_cap: float = 3600.0
     outbox_batch: int = 50
     retry_batch: int = 20
     overdue_within_days: int = 3

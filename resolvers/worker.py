@@ -53,6 +53,7 @@ from adapters.db.delivery import Completion, Due, check_effect
 from adapters.errors import AgencyConflict, AgencyError, AgencyRejected
 from adapters.messaging.texts import Language
 from adapters.registry import Adapters
+from adapters.resilience import AgencyThrottled
 from resolvers.application_policy import ApplicationPolicy
 from resolvers.applications import SYSTEM_PRINCIPAL, card_ready_notices, decide
 from resolvers.context import RequestContext
@@ -299,16 +300,31 @@ class Worker:
         except PoisonMessage as exc:
             error = f"unreadable item: {type(exc).__name__}"
             return Failed(item, error, item.attempts, self.now())
+        except AgencyThrottled as exc:  # 429: not before its Retry-After, if it gave one
+            return self._retry_later(item, _describe(exc), not_before=exc.retry_after)
         except AgencyError as exc:
             return self._retry_later(item, _describe(exc))
         except Exception as exc:
             return self._failed(item, exc)
 
-    def _retry_later(self, item: OutboxItem, error: str) -> Failed:
+    def _retry_later(
+        self, item: OutboxItem, error: str, *, not_before: float | None = None
+    ) -> Failed:
+        """Retried after the back-off (doubling from ``outbox_backoff_base`` up to
+        ``outbox_backoff_cap``, with jitter), or after ``not_before`` seconds (the agency's
+        ``Retry-After``) when that is longer."""
         policy = self.policy
-        delay = backoff(item.attempts, base_seconds=policy.outbox_backoff_base).total_seconds()
-        at = self.now() + timedelta(seconds=delay * random.uniform(1.0, 1.25))  # noqa: S311
-        return Failed(item, error, policy.outbox_max_attempts, at)
+        delay = backoff(
+            item.attempts,
+            base_seconds=policy.outbox_backoff_base,
+            cap_seconds=policy.outbox_backoff_cap,
+        ).total_seconds()
+        delay *= random.uniform(1.0, 1.25)  # noqa: S311
+        if not_before is not None:
+            delay = max(delay, not_before)
+        return Failed(
+            item, error, policy.outbox_max_attempts, self.now() + timedelta(seconds=delay)
+        )
 
     def _call_context(self, item: OutboxItem) -> CallContext:
         return CallContext(user_id=SYSTEM_PRINCIPAL.sub, issue=item.application_id or item.id)

@@ -20,6 +20,7 @@ from adapters.db import (
     OutboxMessage,
     OutboxTopic,
 )
+from adapters.resilience import AgencyThrottled
 from mocks.world import World
 from tests.applications.conftest import Stack, Target, fast_policy, open_stack
 
@@ -96,6 +97,35 @@ async def test_a_familys_notices_arrive_in_order_after_a_messaging_blip(stack: S
             "decided-1",
             "card-ready",
         ]
+
+
+async def test_a_bank_that_asks_to_wait_an_hour_is_not_asked_again_before(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """429 with ``Retry-After: 3600``: the card order's next attempt is an hour on, not the
+    back-off's 30 seconds; then the card is ordered."""
+    bank = stack.adapters.bank
+    order_card = bank.order_card
+    asked: list[datetime] = []
+
+    async def throttled(*args: Any, **kwargs: Any) -> Any:
+        asked.append(stack.clock.now())
+        if len(asked) == 1:
+            raise AgencyThrottled("bank", 3600.0)
+        return await order_card(*args, **kwargs)
+
+    monkeypatch.setattr(bank, "order_card", throttled)
+    token, application = await stack.grant(20)
+    await stack.settle()
+    for _ in range(5):  # the back-off alone would have asked again within these 10 minutes
+        stack.clock.later(RETRY_AFTER * 4)
+        await stack.settle()
+    assert len(asked) == 1 and await stack.orders() == []
+    stack.clock.later(3600)
+    await stack.settle()
+    assert len(asked) == 2 and asked[1] - asked[0] >= timedelta(seconds=3600)
+    seen = await stack.application(token, application["id"])
+    assert seen["cardOrder"]["status"] == "ORDERED"
 
 
 async def test_a_lost_bank_answer_is_recovered_with_the_same_key_not_a_second_card(

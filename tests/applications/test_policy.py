@@ -24,6 +24,9 @@ def test_the_policy_is_read_from_the_environment() -> None:
     assert policy.decision_budget == 1.5
     assert policy.takeover_after == 30
     assert policy.outbox_max_attempts == 5
+    assert policy_from_env({}, Profile.DEV).outbox_max_attempts == 20  # 10 to 13 hours
+    capped = policy_from_env({"VEMTAS_OUTBOX_BACKOFF_CAP_SECONDS": "600"}, Profile.DEV)
+    assert capped.outbox_backoff_cap == 600
     assert policy.crash_at == {"after-claim", "after-bank-call"}
 
 
