@@ -1,9 +1,11 @@
-"""Scalars of the contract: ``Decimal`` (money as a string, two decimals), ``Date``,
-``DateTime`` (strawberry's own), ``FIN`` (the personal identification number)."""
+"""Scalars of the contract: ``Decimal`` (money as a string, two decimals), ``Date`` and
+``DateTime`` (ISO 8601, as strawberry's own, but a value that does not parse is a
+``BAD_USER_INPUT``), ``FIN`` (the personal identification number)."""
 
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import ClassVar, NewType
 
@@ -55,6 +57,42 @@ DecimalScalar = strawberry.scalar(
     parse_value=parse_decimal,
 )
 
+
+def parse_date(value: object) -> date:
+    if not isinstance(value, str):
+        raise ScalarInputError('a Date is an ISO 8601 string, e.g. "2026-11-15"')
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ScalarInputError('not a date: an ISO 8601 date is e.g. "2026-11-15"') from None
+
+
+def parse_datetime(value: object) -> datetime:
+    if not isinstance(value, str):
+        raise ScalarInputError('a DateTime is an ISO 8601 string, e.g. "2026-11-15T09:30:00+04:00"')
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ScalarInputError("not an ISO 8601 date and time") from None
+    if parsed.tzinfo is None:
+        raise ScalarInputError("a DateTime carries its offset, e.g. +04:00 or Z")
+    return parsed
+
+
+DateScalar = strawberry.scalar(
+    name="Date",
+    description="ISO 8601 date, e.g. 2026-11-15",
+    serialize=date.isoformat,
+    parse_value=parse_date,
+)
+
+DateTimeScalar = strawberry.scalar(
+    name="DateTime",
+    description="ISO 8601 date and time with its offset, e.g. 2026-11-15T09:30:00+04:00",
+    serialize=datetime.isoformat,
+    parse_value=parse_datetime,
+)
+
 FIN = NewType("FIN", str)
 
 FINScalar = strawberry.scalar(
@@ -64,4 +102,9 @@ FINScalar = strawberry.scalar(
     parse_value=parse_fin,
 )
 
-SCALAR_MAP: dict[object, ScalarDefinition] = {Decimal: DecimalScalar, FIN: FINScalar}
+SCALAR_MAP: dict[object, ScalarDefinition] = {
+    Decimal: DecimalScalar,
+    FIN: FINScalar,
+    date: DateScalar,
+    datetime: DateTimeScalar,
+}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
     DisableIntrospection,
     ParserCache,
@@ -13,10 +14,11 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from schema.applications import ApplicationMutation, ApplicationQuery, ApplicationSubscription
 from schema.audit import AuditQuery
-from schema.errors import MaskUnexpectedErrors
+from schema.errors import MaskUnexpectedErrors, coded
 from schema.limits import DEFAULT_LIMITS, limit_extensions
 from schema.query import Query
 from schema.scalars import SCALAR_MAP
@@ -40,6 +42,19 @@ def _root(name: str, types: list[type]) -> type | None:
     return merge_types(name, tuple(types))
 
 
+class GatewaySchema(strawberry.federation.Schema):
+    """The federated schema, whose every error reaches the client with a code (schema/errors.py
+    :func:`~schema.errors.coded`): strawberry passes each error here before answering, those of
+    parsing and validation included."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        for error in errors:
+            coded(error)
+        super().process_errors(errors, execution_context)
+
+
 MAX_DEPTH = DEFAULT_LIMITS.max_depth
 MAX_ALIASES = DEFAULT_LIMITS.max_aliases
 MAX_TOKENS = DEFAULT_LIMITS.max_tokens
@@ -50,7 +65,7 @@ def build_schema(
     caches: bool = True,
     production: bool = False,
     extra_extensions: Sequence[type[SchemaExtension] | Callable[[], SchemaExtension]] = (),
-) -> strawberry.federation.Schema:
+) -> GatewaySchema:
     """The schema. ``caches=False`` turns the parser and validation caches off (benchmarks);
     ``production`` turns introspection and field suggestions off (quality.md)."""
     # depth, aliases, tokens, directives and cost (schema/limits.py); the limiters' rule classes
@@ -65,7 +80,7 @@ def build_schema(
         extensions += [ParserCache, ValidationCache]
     if production:
         extensions.append(DisableIntrospection)
-    return strawberry.federation.Schema(
+    return GatewaySchema(
         query=_root("Query", QUERY_TYPES),
         mutation=_root("Mutation", MUTATION_TYPES),
         subscription=_root("Subscription", SUBSCRIPTION_TYPES),

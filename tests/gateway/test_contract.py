@@ -5,6 +5,7 @@ default; the root types are ``Query``, ``Mutation`` and ``Subscription``. Additi
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from graphql import (
@@ -85,3 +86,72 @@ def _same_field(ours_type: GraphQLObjectType, field: FieldDefinitionNode) -> Non
         assert arg is not None, f"{here} is missing"
         assert str(arg.type) == print_ast(argument.type), here
         assert _our_default(arg.default_value, arg.type) == _default(argument), here
+
+
+SUBMIT = (
+    "mutation($input: SubmitApplicationInput!) { submitApplication(input: $input) { __typename } }"
+)
+INPUT = {
+    "idempotencyKey": "contract-1",
+    "representativeFin": "5ZX3K8P",
+    "representativeIdCard": "AA1234567",
+    "members": ["5ZX3K8P"],
+    "phone": "+994501234567",
+}
+
+
+@pytest.mark.parametrize(
+    ("document", "variables", "extensions"),
+    [
+        (SUBMIT, {"input": {**INPUT, "channel": "ATM"}}, {"field": ["input", "channel"]}),
+        (
+            SUBMIT,
+            {"input": {**INPUT, "members": ["5ZX3K8P", "x"]}},
+            {"field": ["input", "members", "1"]},
+        ),
+        (
+            SUBMIT,
+            {"input": {k: v for k, v in INPUT.items() if k != "representativeIdCard"}},
+            {"field": ["input"]},
+        ),
+        (
+            "query($f: ApplicationFilter) { applications(filter: $f) { __typename } }",
+            {"f": {"statuses": ["DONE"], "registeredFrom": "2026-13-45"}},
+            {"field": ["f", "registeredFrom"]},
+        ),
+        (
+            "query($on: Date!) { meansTestParameters(on: $on) { __typename } }",
+            {"on": "2026-02-30"},
+            {"field": ["on"]},
+        ),
+        ('{ meansTestParameters(on: "2026-02-30") { __typename } }', None, {}),
+        ('{ person(fin: "5ZX3K8") { fin } }', None, {}),
+    ],
+)
+async def test_input_that_does_not_fit_its_type_is_a_bad_user_input_naming_it(
+    document: str, variables: dict[str, Any] | None, extensions: dict[str, Any]
+) -> None:
+    result = await build_schema().execute(document, variable_values=variables)
+    assert result.errors, result
+    for error in result.errors:
+        assert error.extensions is not None
+        assert error.extensions["code"] == "BAD_USER_INPUT", error.message
+    assert any(
+        all(error.extensions.get(k) == v for k, v in extensions.items())  # type: ignore[union-attr]
+        for error in result.errors
+    ), [e.extensions for e in result.errors]
+
+
+@pytest.mark.parametrize(
+    ("document", "code"),
+    [
+        ("{ household(fin: ", "GRAPHQL_PARSE_FAILED"),
+        ("{ nope }", "GRAPHQL_VALIDATION_FAILED"),
+        ("{ applications(first: 1.5) { __typename } }", "GRAPHQL_VALIDATION_FAILED"),
+    ],
+)
+async def test_a_document_that_does_not_parse_or_validate_carries_a_code(
+    document: str, code: str
+) -> None:
+    result = await build_schema().execute(document)
+    assert result.errors and [e.extensions for e in result.errors] == [{"code": code}]
