@@ -71,7 +71,7 @@ from adapters.db import (
     StaleApplication,
     backoff,
 )
-from adapters.db.repository import MAX_PAGE_SIZE, encode_cursor
+from adapters.db.repository import MAX_PAGE_SIZE
 from adapters.errors import AgencyError
 from adapters.messaging.texts import (
     Language,
@@ -967,8 +967,8 @@ async def list_applications(
         raise BadUserInput("not a cursor of this list", field=["after"]) from None
     return Listed(
         items=tuple(
-            (Visible(row, status_only=status_only), encode_cursor(row.submitted_at, row.id))
-            for row in page.items
+            (Visible(row, status_only=status_only), cursor)
+            for row, cursor in zip(page.items, page.cursors, strict=True)
         ),
         end_cursor=page.end_cursor,
         has_next_page=page.has_next_page,

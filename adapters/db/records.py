@@ -424,9 +424,11 @@ class ApplicationFilter:
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """One page of applications in (submitted_at, id) order; ``end_cursor`` continues after the
-    last item (None when the page is empty)."""
+    """One page of applications in (submitted_at, id) order; ``cursors[i]`` continues after
+    ``items[i]``, ``end_cursor`` after the last item (None when the page is empty). A cursor
+    continues only the list it came from (the same filter)."""
 
     items: tuple[ApplicationRow, ...]
     end_cursor: str | None
     has_next_page: bool
+    cursors: tuple[str, ...] = ()

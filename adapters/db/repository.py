@@ -1395,13 +1395,15 @@ class Database:
     ) -> Page:
         """A page of applications matching ``filter``, in (submitted_at, id) order, after the
         opaque ``after`` cursor (from a previous page's ``end_cursor``). ``first`` is 1 to 100;
-        a cursor this repository did not issue raises
-        :class:`~adapters.db.errors.InvalidCursor`."""
+        a cursor this repository did not issue, or issued for another ``filter`` (it would skip
+        or repeat rows of this one), raises :class:`~adapters.db.errors.InvalidCursor`."""
         if not 1 <= first <= MAX_PAGE_SIZE:
             raise ValueError(f"first must be between 1 and {MAX_PAGE_SIZE}")
-        conditions = _filter_conditions(filter or ApplicationFilter())
+        filter = filter or ApplicationFilter()
+        scope = _scope(filter)
+        conditions = _filter_conditions(filter)
         if after is not None:
-            submitted_at, last_id = decode_cursor(after)
+            submitted_at, last_id = decode_cursor(after, scope)
             conditions.append(
                 sa.or_(
                     applications.c.submitted_at > submitted_at,
@@ -1420,8 +1422,13 @@ class Database:
         async with self._read() as connection:
             rows = (await connection.execute(statement)).all()
         items = tuple(_application(row) for row in rows[:first])
-        end = encode_cursor(items[-1].submitted_at, items[-1].id) if items else None
-        return Page(items=items, end_cursor=end, has_next_page=len(rows) > first)
+        cursors = tuple(encode_cursor(item.submitted_at, item.id, scope) for item in items)
+        return Page(
+            items=items,
+            end_cursor=cursors[-1] if cursors else None,
+            has_next_page=len(rows) > first,
+            cursors=cursors,
+        )
 
     async def events(self, application_id: str) -> list[EventRow]:
         """The application's events, in the order they happened."""
@@ -1593,20 +1600,28 @@ def backoff(attempt: int, *, base_seconds: float = 5.0, cap_seconds: float = 360
 # --- cursors ------------------------------------------------------------------------------------
 
 
-def encode_cursor(submitted_at: datetime, application_id: str) -> str:
-    """An opaque cursor for the position after (submitted_at, id)."""
-    raw = orjson.dumps([submitted_at.astimezone(UTC).isoformat(), application_id])
+def _scope(filter: ApplicationFilter) -> str:
+    """A short digest of ``filter`` (the caller's visibility is folded into it), carried by the
+    cursors of its list."""
+    return hashlib.blake2b(repr(filter).encode(), digest_size=6).hexdigest()
+
+
+def encode_cursor(submitted_at: datetime, application_id: str, scope: str) -> str:
+    """An opaque cursor for the position after (submitted_at, id) in the list ``scope``."""
+    raw = orjson.dumps([submitted_at.astimezone(UTC).isoformat(), application_id, scope])
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
+def decode_cursor(cursor: str, scope: str) -> tuple[datetime, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        stamp, application_id = orjson.loads(raw)
+        stamp, application_id, issued_for = orjson.loads(raw)
         submitted_at = datetime.fromisoformat(stamp)
     except (binascii.Error, ValueError, TypeError, orjson.JSONDecodeError):
         raise InvalidCursor() from None
     if not isinstance(application_id, str) or submitted_at.tzinfo is None:
+        raise InvalidCursor()
+    if issued_for != scope:
         raise InvalidCursor()
     return submitted_at, application_id
 

@@ -169,6 +169,15 @@ async def test_caseworkers_page_through_the_applications_of_their_districts(
     assert body["data"]["applications"]["edges"] == []
     assert await _code(stack, LIST, auditor, {"first": 0}) == "BAD_USER_INPUT"
     assert await _code(stack, LIST, auditor, {"after": "bm90IGEgY3Vyc29y"}) == "BAD_USER_INPUT"
+    # a cursor continues the list it came from: with another filter it would skip rows
+    body = await stack.query(LIST, auditor, {"filter": {"districts": ["Yasamal"]}, "first": 1})
+    elsewhere = {
+        "filter": {"districts": ["Nəsimi"]},
+        "after": body["data"]["applications"]["pageInfo"]["endCursor"],
+    }
+    body = await stack.query(LIST, auditor, elsewhere)
+    [error] = body["errors"]
+    assert error["extensions"] == {"code": "BAD_USER_INPUT", "field": ["after"]}
     assert await _code(stack, LIST, stack.citizen("G27A1XZ"), {}) == "FORBIDDEN"
 
 
