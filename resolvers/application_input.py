@@ -63,7 +63,7 @@ class UserProblem:
     message: str
 
 
-def _has_hostile_characters(value: str) -> bool:
+def has_hostile_characters(value: str) -> bool:
     """Control characters and bidirectional formatting marks (Cc, Cf categories)."""
     return any(unicodedata.category(ch) in ("Cc", "Cf") for ch in value)
 
@@ -82,7 +82,7 @@ def validate(raw: ApplicationInput) -> list[UserProblem]:
         ("phone", raw.phone or ""),
         ("email", raw.email or ""),
     ):
-        if _has_hostile_characters(value):
+        if has_hostile_characters(value):
             bad(
                 name, "INVALID_CHARACTERS", "control characters and direction marks are not allowed"
             )

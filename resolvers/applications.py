@@ -97,7 +97,12 @@ from assessment import (
 )
 from assessment.dates import age_on, month_end, month_start
 from resolvers import audit, authorization
-from resolvers.application_input import ApplicationInput, UserProblem, validate
+from resolvers.application_input import (
+    ApplicationInput,
+    UserProblem,
+    has_hostile_characters,
+    validate,
+)
 from resolvers.context import RequestContext
 from resolvers.errors import ApiError, BadUserInput, Forbidden, NotFound
 from resolvers.facts import family_facts, member_counting
@@ -924,6 +929,31 @@ class Listed:
     has_next_page: bool
 
 
+#: as many districts as a filter names at most (Azerbaijan has 66 districts and 12 cities),
+#: and the longest name one may have
+MAX_FILTER_DISTRICTS = 100
+MAX_DISTRICT_LENGTH = 64
+
+
+def _check_districts(districts: tuple[str, ...] | None) -> None:
+    """A district filter names districts: at most :data:`MAX_FILTER_DISTRICTS`, each a name of
+    1 to 64 characters without control characters or bidirectional marks (a right-to-left mark
+    would match nothing and look like a match): ``BAD_USER_INPUT`` naming the one at fault."""
+    if districts is None:
+        return
+    if len(districts) > MAX_FILTER_DISTRICTS:
+        raise BadUserInput(
+            f"at most {MAX_FILTER_DISTRICTS} districts", field=["filter", "districts"]
+        )
+    for index, name in enumerate(districts):
+        if not 0 < len(name) <= MAX_DISTRICT_LENGTH or has_hostile_characters(name):
+            raise BadUserInput(
+                f"a district is a name of 1 to {MAX_DISTRICT_LENGTH} characters, without "
+                "control characters or direction marks",
+                field=["filter", "districts", str(index)],
+            )
+
+
 def _baku_midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), BAKU).astimezone(UTC)
 
@@ -936,6 +966,7 @@ async def list_applications(
     principal = ctx.require_principal()
     if not 1 <= first <= MAX_PAGE_SIZE:
         raise BadUserInput(f"first must be between 1 and {MAX_PAGE_SIZE}", field=["first"])
+    _check_districts(wanted.districts)
     visible = authorization.visible_applications(principal)
     districts = wanted.districts
     submitted_by = None

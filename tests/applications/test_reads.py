@@ -169,6 +169,19 @@ async def test_caseworkers_page_through_the_applications_of_their_districts(
     assert body["data"]["applications"]["edges"] == []
     assert await _code(stack, LIST, auditor, {"first": 0}) == "BAD_USER_INPUT"
     assert await _code(stack, LIST, auditor, {"after": "bm90IGEgY3Vyc29y"}) == "BAD_USER_INPUT"
+    for districts, index in (
+        (["Yasamal\u200f"], "0"),
+        (["Yasamal", "Yas\x00amal"], "1"),
+        ([""], "0"),
+    ):
+        body = await stack.query(LIST, auditor, {"filter": {"districts": districts}})
+        [error] = body["errors"]
+        assert error["extensions"] == {
+            "code": "BAD_USER_INPUT",
+            "field": ["filter", "districts", index],
+        }
+    body = await stack.query(LIST, auditor, {"filter": {"districts": ["X"] * 101}})
+    assert body["errors"][0]["extensions"]["field"] == ["filter", "districts"]
     # a cursor continues the list it came from: with another filter it would skip rows
     body = await stack.query(LIST, auditor, {"filter": {"districts": ["Yasamal"]}, "first": 1})
     elsewhere = {
