@@ -33,7 +33,7 @@ import hashlib
 import logging
 import random
 import uuid
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -583,11 +583,21 @@ async def _conclude(
         correlation_id=work.correlation_id,
         reassessment=reassessment,
     )
+    # a card the bank took while an earlier reassessment had refused the family went without
+    # its pickup notices (resolvers/worker.py): a grant again sends them, the decision's own
+    # transaction looking at the card order
+    card_ready = _card_ready(application, language) if reassessment else None
     try:
         decided = await audit.carrying(
             work,
             lambda rows: db.record_decision(
-                row.id, record, messages, row.version, reassessment=reassessment, audit_rows=rows
+                row.id,
+                record,
+                messages,
+                row.version,
+                reassessment=reassessment,
+                audit_rows=rows,
+                card_ready=card_ready,
             ),
             also=decided_rows,
         )
@@ -722,6 +732,16 @@ def card_ready_notices(
     return notice_messages(application, NotificationKind.CARD_READY, notice, language, "card-ready")
 
 
+def _card_ready(
+    application: ApplicationRow, language: Language
+) -> Callable[[CardOrderRow], list[OutboxMessage]]:
+    def render(card: CardOrderRow) -> list[OutboxMessage]:
+        assert card.branch_address is not None and card.pickup_from is not None
+        return card_ready_notices(application, language, card.branch_address, card.pickup_from)
+
+    return render
+
+
 async def notice_language(db: Database, application_id: str) -> Language:
     """The language the family chose (its registration notices are in it)."""
     for notification in await db.notifications(application_id):
@@ -756,15 +776,6 @@ async def _decision_messages(
     )
     if decision.monthly_amount is not None and person is not None:
         messages.append(card_order_message(application, family, person, decision, language))
-    if decision.monthly_amount is not None and reassessment:
-        # a card the bank took while an earlier reassessment had refused the family went
-        # without its pickup notices (resolvers/worker.py): a grant again sends them. Their keys
-        # are per application: notices already enqueued are not enqueued twice.
-        card = await db.card_order(application.id)
-        if card is not None and card.branch_address is not None and card.pickup_from is not None:
-            messages += card_ready_notices(
-                application, language, card.branch_address, card.pickup_from
-            )
     return messages
 
 

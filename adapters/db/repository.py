@@ -197,6 +197,14 @@ _SUPERSEDE = (
     .returning(decisions.c.sequence)
 )
 
+# the application's latest card order (Database.card_order, and inside a re-grant's transaction)
+_LATEST_CARD_ORDER = (
+    sa.select(card_orders)
+    .where(card_orders.c.application_id == sa.bindparam("b_application_id"))
+    .order_by(card_orders.c.created_at.desc(), card_orders.c.id.desc())
+    .limit(1)
+)
+
 # PostgreSQL: the advisory locks (transaction-scoped, taken in the array's order) under which
 # a family's grants are recorded one at a time (Database._only_grant)
 _LOCK_FAMILY = sa.select(sa.func.pg_advisory_xact_lock(sa.column("k"))).select_from(
@@ -568,6 +576,7 @@ class Database:
         *,
         reassessment: bool = False,
         audit_rows: LastStatements | None = None,
+        card_ready: Callable[[CardOrderRow], Sequence[OutboxMessage]] | None = None,
     ) -> ApplicationRow:
         """Record ``decision`` and everything that follows from it, in one transaction: the
         decision row, the status (GRANTED or REFUSED), the DECIDED event, and
@@ -579,7 +588,11 @@ class Database:
         it), or if it is already decided and this is not a ``reassessment``. A grant is recorded
         only while the family has no other current grant of ours covering the month: raises
         :class:`~adapters.db.errors.GrantConflict` otherwise. A reassessment
-        keeps the earlier decisions, marked superseded, and adds a REASSESSED event."""
+        keeps the earlier decisions, marked superseded, and adds a REASSESSED event.
+
+        ``card_ready`` renders the card-pickup notices of a card order the bank has made; a
+        grant with it enqueues them when the card order is ORDERED at that point of the
+        transaction (their keys are per application: notices already enqueued are not again)."""
         _check_decision(decision)
         now = self._clock()
         async with self._write() as connection:
@@ -658,6 +671,13 @@ class Database:
                     },
                 )
             await connection.execute(_INSERT_EVENT, events if superseded else events[0])
+            if card_ready is not None and decision.outcome is Outcome.GRANTED:
+                # a card the bank made while the family was refused went without its pickup
+                # notices: a grant sends them, looking at the card order here, in its own
+                # transaction, where a worker recording the bank's answer cannot slip past it
+                card = await self._ordered_card(connection, application_id)
+                if card is not None:
+                    outbox_messages = [*outbox_messages, *card_ready(card)]
             await self._enqueue(
                 connection, application_id, outbox_messages, decision_id=decision_id, now=now
             )
@@ -1482,28 +1502,19 @@ class Database:
     async def card_order(self, application_id: str) -> CardOrderRow | None:
         """The application's latest card order, if a card was ordered."""
         async with self._read() as connection:
-            row = await _first(
-                connection,
-                sa.select(card_orders)
-                .where(card_orders.c.application_id == application_id)
-                .order_by(card_orders.c.created_at.desc(), card_orders.c.id.desc())
-                .limit(1),
-            )
-        if row is None:
+            row = await _first(connection, _LATEST_CARD_ORDER, {"b_application_id": application_id})
+        return None if row is None else _card_order(row)
+
+    async def _ordered_card(
+        self, connection: AsyncConnection, application_id: str
+    ) -> CardOrderRow | None:
+        """The application's card order if the bank has made it (ORDERED, its branch and pickup
+        day known), read inside the caller's transaction."""
+        row = await _first(connection, _LATEST_CARD_ORDER, {"b_application_id": application_id})
+        if row is None or row.status != CardOrderStatus.ORDERED.value:
             return None
-        return CardOrderRow(
-            id=row.id,
-            application_id=row.application_id,
-            decision_id=row.decision_id,
-            idempotency_key=row.idempotency_key,
-            status=CardOrderStatus(row.status),
-            order_id=row.order_id,
-            iban=row.iban,
-            branch_address=row.branch_address,
-            pickup_from=row.pickup_from,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-        )
+        card = _card_order(row)
+        return card if card.branch_address and card.pickup_from else None
 
     async def notifications(self, application_id: str) -> list[NotificationRow]:
         """The application's notifications, in the order they were enqueued."""
@@ -1643,6 +1654,22 @@ async def _one(
     parameters: Mapping[str, Any] | None = None,
 ) -> sa.Row[Any]:
     return (await connection.execute(statement, parameters)).one()
+
+
+def _card_order(row: sa.Row[Any]) -> CardOrderRow:
+    return CardOrderRow(
+        id=row.id,
+        application_id=row.application_id,
+        decision_id=row.decision_id,
+        idempotency_key=row.idempotency_key,
+        status=CardOrderStatus(row.status),
+        order_id=row.order_id,
+        iban=row.iban,
+        branch_address=row.branch_address,
+        pickup_from=row.pickup_from,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
 
 
 def _application(row: sa.Row[Any]) -> ApplicationRow:

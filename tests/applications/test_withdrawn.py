@@ -278,3 +278,42 @@ async def test_a_refusal_committed_while_the_card_order_is_recorded_leaves_no_pi
     seen = await stack.application(token, app_id)
     pickup = [n["status"] for n in seen["notifications"] if n["kind"] == "CARD_READY"]
     assert pickup == ["WITHDRAWN", "WITHDRAWN"]
+
+
+async def test_a_grant_again_while_the_bank_is_answering_still_sends_the_pickup_notices(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Granted, then refused while the bank slowly takes the card order, then granted again;
+    the bank's answer is recorded after the new grant read the card order (not ordered yet)
+    and before it commits. The grant's own transaction looks at the card order again: the
+    family is told where to collect the card."""
+    await stack.fault("bank", "slow", latency_ms=400)
+    token, application = await stack.grant(42)  # Nəsimi
+    app_id = application["id"]
+    delivering = asyncio.create_task(stack.worker.run_once())
+    for _ in range(200):  # until the worker holds the card order
+        if ("card.order", "IN_FLIGHT") in await _outbox(stack, app_id, topic=True):
+            break
+        await asyncio.sleep(0.01)
+    else:
+        raise AssertionError("the worker never took the card order")
+    assert await _decide_again(stack, 42, app_id, REFUSE) == "REFUSED"
+
+    database = stack.database
+    record_decision = database.record_decision
+
+    async def after_the_bank(*args: Any, **kwargs: Any) -> Any:
+        await delivering  # the bank's answer is recorded now (the family is refused then)
+        return await record_decision(*args, **kwargs)
+
+    monkeypatch.setattr(database, "record_decision", after_the_bank)
+    assert await _decide_again(stack, 42, app_id, GRANT) == "GRANTED"
+    monkeypatch.setattr(database, "record_decision", record_decision)
+    await stack.heal()
+    await stack.settle()
+
+    assert len(await stack.orders()) == 1
+    seen = await stack.application(token, app_id)
+    assert seen["cardOrder"]["status"] == "ORDERED"
+    ready = [key for key in await _keys(stack) if ":card-ready:" in key]
+    assert sorted(ready) == [f"msg:{app_id}:card-ready:{c}" for c in ("email", "sms")]
