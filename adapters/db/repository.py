@@ -1564,12 +1564,14 @@ class Database:
 
     async def _only_grant(self, connection: AsyncConnection, row: sa.Row[Any]) -> None:
         """Within a grant's transaction: raise :class:`GrantConflict` when another application
-        of the same family (``row``'s household, representative or declared members) holds a
+        of the same family (``row``'s household, declared members or registered family) holds a
         current grant covering ``row``'s month, the check :meth:`active_grant_covering` made
         before the facts were assessed, made again where no other grant can slip in. Grants of
         one family are recorded one at a time: SQLite has one writer at a time; PostgreSQL takes
         a transaction-scoped advisory lock per household and per person, in one order."""
-        fins = sorted({row.representative_fin, *row.member_fins, *(row.household_fins or ())})
+        # the people _with_own_grants (resolvers/applications.py) asked about: the declared
+        # members and the registry's family (a guardian representing children is neither)
+        fins = sorted({*row.member_fins, *(row.household_fins or ())})
         if self._postgres:
             keys = {row.household_id, *fins} - {None}
             await connection.execute(_LOCK_FAMILY, {"keys": sorted(map(_lock_key, keys))})
