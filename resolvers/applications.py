@@ -579,7 +579,9 @@ async def _conclude(
     decided_rows = audit.decision_rows(
         actor=audit.Actor.of(work.require_principal(), work.stated_purpose),
         application_id=row.id,
-        member_fins=(application.representative_fin, *application.member_fins),
+        # the people whose data it rests on: the registry's family (and the representative),
+        # not the declared list, which nobody checked
+        member_fins=(application.representative_fin, *(m.fin for m in family.members)),
         correlation_id=work.correlation_id,
         reassessment=reassessment,
     )
@@ -829,7 +831,7 @@ async def reassess(ctx: RequestContext, application_id: str) -> Reassessed:
     if not verdict:
         await audit.record_denial(
             ctx,
-            (row.representative_fin, *row.member_fins),
+            row.readers,  # whose application it is: not whoever was typed into members
             agency=audit.OWN_AGENCY,
             item="decision",
             reason=verdict.reason,
@@ -885,7 +887,7 @@ async def application(ctx: RequestContext, application_id: str) -> Visible | Non
     if not verdict:
         await audit.record_denial(
             ctx,
-            (row.representative_fin, *row.member_fins),
+            row.readers,  # whose application it is: not whoever was typed into members
             agency=audit.OWN_AGENCY,
             item="applications",
             reason=verdict.reason,

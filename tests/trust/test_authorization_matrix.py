@@ -243,3 +243,30 @@ async def test_every_decision_is_in_the_audit_log_for_each_member(stack: Stack) 
     }
     reads = [r.entry for r in await stack.audit_rows() if r.entry.purpose == "application"]
     assert reads and {e.application_id for e in reads} == {application_id}
+
+
+async def test_a_decision_is_logged_for_the_registered_family_not_for_whoever_was_declared(
+    stack: Stack,
+) -> None:
+    """The declared members are the representative's word: a stranger typed among them gets no
+    "decision on an application" row (and would see it in their data tracker), a registered
+    member left out does; so do the rows of a refused read of the application."""
+    fields = {**family_input("declared-1"), "members": [AYNUR, ELSHAN]}  # RASHAD left out
+    body = await stack.query(SUBMIT, stack.citizen(AYNUR), {"input": fields})
+    application_id = body["data"]["submitApplication"]["application"]["id"]
+    decisions = [r.entry for r in await stack.audit_rows() if r.entry.data_item == "decision"]
+    assert sorted(e.subject_fin for e in decisions) == sorted([AYNUR, RASHAD])
+    tracker = await stack.query(
+        "{ myDataAccessLog(first: 100) { edges { node { dataItem applicationId } } } }",
+        stack.citizen(ELSHAN),
+    )
+    assert tracker["data"]["myDataAccessLog"]["edges"] == []
+
+    before = len(await stack.audit_rows())
+    refused = await stack.query(
+        STATUS, stack.caseworker("Səbail", sub="cw-out"), {"id": application_id}
+    )
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    denied = [r.entry for r in (await stack.audit_rows())[before:]]
+    assert {e.subject_fin for e in denied} == {AYNUR, RASHAD}
+    assert not any(e.allowed for e in denied)
