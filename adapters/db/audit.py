@@ -321,6 +321,11 @@ class AuditLog:
         always after the rows of the change (one lock order for every transaction)."""
         return CarriedRows(self._db, tuple(entries))
 
+    async def _last_seq(self) -> int:
+        async with self._db._read() as connection:
+            last = await connection.scalar(sa.select(sa.func.max(audit_log.c.seq)))
+        return int(last or 0)
+
     async def head(self) -> ChainHead:
         """The chain head as the database records it."""
         async with self._db._read() as connection:
@@ -346,20 +351,21 @@ class AuditLog:
         return AuditPage(rows=tuple(_row(r) for r in rows[:first]), has_next_page=len(rows) > first)
 
     async def rows(
-        self, *, after_seq: int = 0, batch: int = _VERIFY_BATCH
+        self, *, after_seq: int = 0, up_to: int | None = None, batch: int = _VERIFY_BATCH
     ) -> AsyncIterator[AuditRow]:
-        """Every row after ``after_seq`` in chain order, read in batches."""
+        """Every row after ``after_seq`` (and up to ``up_to``) in chain order, in batches."""
         last = after_seq
         while True:
+            query = (
+                sa.select(audit_log)
+                .where(audit_log.c.seq > last)
+                .order_by(audit_log.c.seq)
+                .limit(batch)
+            )
+            if up_to is not None:
+                query = query.where(audit_log.c.seq <= up_to)
             async with self._db._read() as connection:
-                found = (
-                    await connection.execute(
-                        sa.select(audit_log)
-                        .where(audit_log.c.seq > last)
-                        .order_by(audit_log.c.seq)
-                        .limit(batch)
-                    )
-                ).all()
+                found = (await connection.execute(query)).all()
             for raw in found:
                 yield _row(raw)
             if len(found) < batch:
@@ -371,11 +377,17 @@ class AuditLog:
         (deleted), a row whose contents do not match its hash (edited), a row that does not
         carry the previous row's hash (edited and re-hashed, reordered, or inserted); then
         compare the end of the chain with the database's chain head and with every ``exported``
-        head (truncation of the tail, or a rewritten chain)."""
+        head (truncation of the tail, or a rewritten chain).
+
+        The log may be growing meanwhile (a gateway appending, as when run from cron): the chain
+        head is read first and the walk stops there; rows appended since are left for the next
+        run. A row past the chain head that no append accounts for (the head, read again
+        afterwards, has not reached it) was added outside the chain."""
         wanted = {head.seq: head for head in exported}
         seen: dict[int, str] = {}
+        recorded = await self.head()
         expected_seq, prev, count = 1, GENESIS, 0
-        async for row in self.rows():
+        async for row in self.rows(up_to=recorded.seq):
             if row.seq != expected_seq:
                 return Verification(
                     count,
@@ -402,7 +414,6 @@ class AuditLog:
                 seen[row.seq] = row.hash
             prev, expected_seq, count = row.hash, row.seq + 1, count + 1
         end = ChainHead(expected_seq - 1, prev)
-        recorded = await self.head()
         if recorded != end:
             if recorded.seq > end.seq:
                 problem = (
@@ -412,6 +423,12 @@ class AuditLog:
                 return Verification(count, end, end.seq + 1, problem)
             problem = f"the chain head does not match row {end.seq} (the head was altered)"
             return Verification(count, end, end.seq, problem)
+        last = await self._last_seq()
+        if last > end.seq and last > (await self.head()).seq:
+            problem = (
+                f"row {last} lies past the chain head (row {end.seq}): added outside the chain"
+            )
+            return Verification(count, end, end.seq + 1, problem)
         for seq in sorted(wanted):
             if seq > end.seq:
                 problem = (

@@ -168,6 +168,42 @@ async def test_a_truncated_tail_is_caught_by_the_chain_head(database: Database) 
     assert "truncated" in (result.problem or "")
 
 
+async def test_an_intact_log_verifies_while_a_gateway_keeps_appending(database: Database) -> None:
+    """Run from cron against the live log: appends committed during the walk are left for the
+    next run, never taken for a truncation."""
+    log = await filled(database, 30)
+    stop = asyncio.Event()
+
+    async def gateway() -> None:  # every agency read is an append
+        n = 100
+        while not stop.is_set():
+            n += 1
+            await log.append([entry(n)])
+
+    appending = asyncio.create_task(gateway())
+    try:
+        results = [await log.verify() for _ in range(5)]
+    finally:
+        stop.set()
+        await appending
+    assert [r.problem for r in results] == [None] * 5
+    assert (await log.head()).seq > 30  # the gateway did append meanwhile
+
+
+async def test_a_row_added_past_the_chain_head_is_named(database: Database) -> None:
+    log = await filled(database)
+    head = await log.head()
+    tamper(
+        database,
+        "UPDATE audit_chain_head SET seq = 4, hash = (SELECT hash FROM audit_log WHERE seq = 4)",
+    )
+
+    result = await log.verify()
+
+    assert head.seq == 6 and result.broken_at == 5
+    assert "past the chain head" in (result.problem or "")
+
+
 async def test_a_truncated_tail_with_a_forged_head_is_caught_by_the_exported_heads(
     database: Database, tmp_path: Path
 ) -> None:
