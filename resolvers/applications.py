@@ -33,10 +33,9 @@ import hashlib
 import logging
 import random
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -50,7 +49,6 @@ from adapters.db import (
     CardOrderRow,
     Channel,
     Database,
-    DatabaseUnavailable,
     DecisionRow,
     EventRow,
     GrantConflict,
@@ -84,9 +82,7 @@ from adapters.messaging.texts import (
 from adapters.records import FamilyMemberRecord, FamilyRecord, PersonRecord, Relation
 from assessment import (
     SUPPORTED_FROM,
-    Assignment,
     Decision,
-    Fact,
     FamilyFacts,
     InsufficientData,
     ReasonKind,
@@ -95,7 +91,7 @@ from assessment import (
     decision_to_json,
     missing_to_json,
 )
-from assessment.dates import age_on, month_end, month_start
+from assessment.dates import age_on
 from resolvers import audit, authorization
 from resolvers.application_input import (
     ApplicationInput,
@@ -104,8 +100,13 @@ from resolvers.application_input import (
     validate,
 )
 from resolvers.context import RequestContext
-from resolvers.errors import ApiError, BadUserInput, Forbidden, NotFound
-from resolvers.facts import family_facts, member_counting
+from resolvers.errors import (
+    BadUserInput,
+    Forbidden,
+    NotFound,
+    database_errors,
+)
+from resolvers.facts import family_facts, member_counting, with_own_grants
 from resolvers.principal import Principal, Role
 from resolvers.staleness import StaleAnswers, require_fresh_answers
 
@@ -120,28 +121,6 @@ REPLAY_POLL_SECONDS = 0.05
 #: The worker acts as no user: agency calls it makes name it as the X-Road user and the
 #: application as the issue.
 SYSTEM_PRINCIPAL = Principal(sub="vemtas-worker", roles=frozenset({Role.SERVICE}))
-
-
-class DatabaseUnavailableError(ApiError):
-    """The applications' database did not answer: nothing was written; try again."""
-
-    code = "DATABASE_UNAVAILABLE"
-
-    def __init__(self) -> None:
-        super().__init__("the service is unavailable, nothing was changed; try again")
-
-    @property
-    def extensions(self) -> dict[str, object]:
-        return {"code": self.code, "retryable": True}
-
-
-@contextlib.contextmanager
-def database_errors() -> Iterator[None]:
-    """Shows a database that went away as ``DATABASE_UNAVAILABLE`` (retryable), never masked."""
-    try:
-        yield
-    except DatabaseUnavailable:
-        raise DatabaseUnavailableError() from None
 
 
 def database(ctx: RequestContext) -> Database:
@@ -647,27 +626,16 @@ async def _awaiting(
 async def _with_own_grants(
     db: Database, facts: FamilyFacts, application: ApplicationRow, family: FamilyRecord
 ) -> FamilyFacts:
-    """Our own current grants count like the social insurance fund's assignments
-    (``ACTIVE_ASSIGNMENT_EXISTS``): a grant recorded here whose period overlaps the
-    application month, for the household or any member, is added to the first member's known
-    assignments as an assignment covering that month, so the engine itself names the ground.
-    When the fund's answer is unknown the facts are left as they are (the engine waits)."""
-    fins = sorted({m.fin for m in family.members} | set(application.member_fins))
-    covered = await db.active_grant_covering(
+    """:func:`~resolvers.facts.with_own_grants` for ``application`` (left out of its own check):
+    its household, and the registry's family and the declared members."""
+    return await with_own_grants(
+        db,
+        facts,
         household_id=family.household_id,
-        member_fins=fins,
-        month=application.registered_on,
+        fins=sorted({m.fin for m in family.members} | set(application.member_fins)),
+        on=application.registered_on,
         excluding_application_id=application.id,
     )
-    if not covered or not facts.members:
-        return facts
-    first, *rest = facts.members
-    if not first.assignments.is_known:
-        return facts
-    day = application.registered_on
-    own = Assignment(month_start(day), month_end(day), Decimal("0.00"))
-    assignments = Fact.known((*first.assignments.value, own), first.assignments.evidence)
-    return replace(facts, members=(replace(first, assignments=assignments), *rest))
 
 
 # --- what a decision sends out ------------------------------------------------------------------

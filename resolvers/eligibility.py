@@ -28,8 +28,8 @@ from assessment import (
     rules_version,
 )
 from resolvers.context import RequestContext
-from resolvers.errors import BadUserInput
-from resolvers.facts import MemberCounting, family_facts, member_counting
+from resolvers.errors import BadUserInput, database_errors
+from resolvers.facts import MemberCounting, family_facts, member_counting, with_own_grants
 from resolvers.staleness import StaleAnswers, answers_used, require_fresh_answers
 
 # Law art. 9's grounds, in plain English words (Member.notCountedReason).
@@ -70,6 +70,15 @@ async def eligibility(
     day = _application_date(ctx, on)
     with answers_used() as used:
         facts = await family_facts(ctx, family, day)
+    if ctx.database is not None:  # our own grants count, as they do for an application
+        with database_errors():
+            facts = await with_own_grants(
+                ctx.database,
+                facts,
+                household_id=family.household_id,
+                fins=sorted(m.fin for m in family.members),
+                on=day,
+            )
     return require_fresh_answers(assess(facts, day, ctx.now), used.stale_operations)
 
 

@@ -6,6 +6,11 @@ without ``extensions`` is unexpected and is masked as ``INTERNAL`` with a correl
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
+from adapters.db import DatabaseUnavailable
+
 
 class ApiError(Exception):
     code = "INTERNAL"
@@ -40,3 +45,25 @@ class BadUserInput(ApiError):
     def __init__(self, message: str, *, field: list[str]) -> None:
         super().__init__(message, field=field)
         self.field = field
+
+
+class DatabaseUnavailableError(ApiError):
+    """The applications' database did not answer: nothing was written; try again."""
+
+    code = "DATABASE_UNAVAILABLE"
+
+    def __init__(self) -> None:
+        super().__init__("the service is unavailable, nothing was changed; try again")
+
+    @property
+    def extensions(self) -> dict[str, object]:
+        return {"code": self.code, "retryable": True}
+
+
+@contextlib.contextmanager
+def database_errors() -> Iterator[None]:
+    """Shows a database that went away as ``DATABASE_UNAVAILABLE`` (retryable), never masked."""
+    try:
+        yield
+    except DatabaseUnavailable:
+        raise DatabaseUnavailableError() from None

@@ -26,7 +26,7 @@ import asyncio
 import hashlib
 import json
 from collections.abc import Callable, Coroutine, Hashable, Mapping, Sequence
-from dataclasses import dataclass, fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
@@ -35,6 +35,7 @@ from typing import Any, Generic, TypeVar
 import orjson
 from strawberry.dataloader import DataLoader
 
+from adapters.db import Database
 from adapters.errors import AgencyBadResponse, AgencyError
 from adapters.records import (
     AssignmentRecord,
@@ -82,6 +83,7 @@ from assessment import (
     VehicleRole,
     default_legislation,
 )
+from assessment.dates import month_end, month_start
 from assessment.rules import Counting, count_members, income_window
 from resolvers.context import RequestContext
 
@@ -599,3 +601,33 @@ async def member_counting(
         return MemberCounting(False, counting.not_counted[0].reasons)
     failed = next(x.error for x in (residence, care, service, sentences) if x.error is not None)
     return MemberCounting(True, (), unresolved=failed)
+
+
+async def with_own_grants(
+    db: Database,
+    facts: FamilyFacts,
+    *,
+    household_id: str | None,
+    fins: Sequence[str],
+    on: date,
+    excluding_application_id: str | None = None,
+) -> FamilyFacts:
+    """Our own current grants count like the social insurance fund's assignments
+    (``ACTIVE_ASSIGNMENT_EXISTS``): a grant recorded here whose period overlaps the month of
+    ``on``, for the household or any of ``fins``, is added to the first member's known
+    assignments as an assignment covering that month, so the engine itself names the ground.
+    When the fund's answer is unknown the facts are left as they are (the engine waits)."""
+    covered = await db.active_grant_covering(
+        household_id=household_id,
+        member_fins=fins,
+        month=on,
+        excluding_application_id=excluding_application_id,
+    )
+    if not covered or not facts.members:
+        return facts
+    first, *rest = facts.members
+    if not first.assignments.is_known:
+        return facts
+    own = Assignment(month_start(on), month_end(on), Decimal("0.00"))
+    assignments = Fact.known((*first.assignments.value, own), first.assignments.evidence)
+    return replace(facts, members=(replace(first, assignments=assignments), *rest))

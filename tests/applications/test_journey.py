@@ -124,6 +124,16 @@ async def test_a_second_application_during_our_own_grant_is_refused(stack: Stack
         stack.citizen("G03A1XZ"), idempotencyKey="first-g03", **granted_family(3)
     )
     assert first["application"]["status"] == "GRANTED"
+    # the dry run says what an application would get now: our own grant counts there too
+    body = await stack.query(
+        "query($fin: FIN!) { household(fin: $fin) { eligibility { complete decision { outcome "
+        "reasons { code } } } } }",
+        stack.citizen("G03A2XZ"),
+        {"fin": "G03A2XZ"},
+    )
+    dry = body["data"]["household"]["eligibility"]["decision"]
+    assert dry["outcome"] == "REFUSED"
+    assert "ACTIVE_ASSIGNMENT_EXISTS" in {r["code"] for r in dry["reasons"]}
     # the spouse applies again for the same family: our own grant covers the month
     second = await stack.submit(
         stack.citizen("G03A2XZ"),
