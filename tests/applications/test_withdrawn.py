@@ -94,6 +94,22 @@ async def _outbox(
         return [(row[0], row[1]) for row in rows]
 
 
+async def _granted_while_the_bank_is_slow(
+    stack: Stack, n: int
+) -> tuple[str, str, asyncio.Task[Any]]:
+    """Family G<n> (Nəsimi) granted with the bank answering slowly, and a worker round started
+    that now holds its card order: (citizen token, application id, the round)."""
+    await stack.fault("bank", "slow", latency_ms=400)
+    token, application = await stack.grant(n)
+    app_id: str = application["id"]
+    delivering = asyncio.create_task(stack.worker.run_once())
+    for _ in range(200):  # until the worker holds the card order (the bank is answering slowly)
+        if ("card.order", "IN_FLIGHT") in await _outbox(stack, app_id, topic=True):
+            return token, app_id, delivering
+        await asyncio.sleep(0.01)
+    raise AssertionError("the worker never took the card order")
+
+
 async def _keys(stack: Stack) -> list[str]:
     return [message["idempotency_key"] for message in await stack.messages()]
 
@@ -199,16 +215,7 @@ async def test_card_pickup_notices_held_back_wait_out_a_refusal(stack: Stack) ->
 async def test_a_card_order_the_bank_takes_during_a_refusal_is_kept_without_pickup_notices(
     stack: Stack,
 ) -> None:
-    await stack.fault("bank", "slow", latency_ms=400)
-    token, application = await stack.grant(44)  # Nəsimi
-    app_id = application["id"]
-    delivering = asyncio.create_task(stack.worker.run_once())
-    for _ in range(200):  # until the worker holds the card order (the bank is answering slowly)
-        if ("card.order", "IN_FLIGHT") in await _outbox(stack, app_id, topic=True):
-            break
-        await asyncio.sleep(0.01)
-    else:
-        raise AssertionError("the worker never took the card order")
+    token, app_id, delivering = await _granted_while_the_bank_is_slow(stack, 44)
 
     assert await _decide_again(stack, 44, app_id, REFUSE) == "REFUSED"
     await delivering
@@ -287,16 +294,7 @@ async def test_a_grant_again_while_the_bank_is_answering_still_sends_the_pickup_
     the bank's answer is recorded after the new grant read the card order (not ordered yet)
     and before it commits. The grant's own transaction looks at the card order again: the
     family is told where to collect the card."""
-    await stack.fault("bank", "slow", latency_ms=400)
-    token, application = await stack.grant(42)  # Nəsimi
-    app_id = application["id"]
-    delivering = asyncio.create_task(stack.worker.run_once())
-    for _ in range(200):  # until the worker holds the card order
-        if ("card.order", "IN_FLIGHT") in await _outbox(stack, app_id, topic=True):
-            break
-        await asyncio.sleep(0.01)
-    else:
-        raise AssertionError("the worker never took the card order")
+    token, app_id, delivering = await _granted_while_the_bank_is_slow(stack, 42)
     assert await _decide_again(stack, 42, app_id, REFUSE) == "REFUSED"
 
     database = stack.database
