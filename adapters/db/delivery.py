@@ -240,14 +240,16 @@ CARD_ORDERED = (
         updated_at=_at("b_now"),
     )
 )
-APPLICATIONS_BY_ID = sa.select(applications).where(applications.c.id.in_(_ids()))
 #: The applications whose completed items have follow-up messages (card-pickup notices, rendered
 #: from the application's row), read under a share lock taken before anything is completed: a
 #: reassessment changing one of them waits for the completion (and then withdraws what it must
 #: of those messages), or the completion waits for the reassessment (and reads its outcome).
 #: PostgreSQL takes the locks in id order; SQLite has one writer at a time and needs none.
-APPLICATIONS_TO_FOLLOW_UP = APPLICATIONS_BY_ID.order_by(applications.c.id).with_for_update(
-    read=True
+APPLICATIONS_TO_FOLLOW_UP = (
+    sa.select(applications)
+    .where(applications.c.id.in_(_ids()))
+    .order_by(applications.c.id)
+    .with_for_update(read=True)
 )
 
 # --- enqueuing -------------------------------------------------------------------------------
