@@ -381,6 +381,10 @@ MEMBER_INPUTS: dict[Input, str] = {
     Input.JUSTICE_ALIMONY: "alimony",
 }
 
+# What the rules read about a registered guardian, who acts for the family but is not of it
+# (rules.Counting): whether the family's assistance is registered to them, nothing else.
+GUARDIAN_INPUTS: frozenset[Input] = frozenset({Input.SOCIAL_INSURANCE_ASSIGNMENTS})
+
 # The per-member inputs that carry incomes, in a fixed order.
 INCOME_INPUTS: tuple[Input, ...] = (
     Input.TAX_INCOMES,
@@ -409,14 +413,15 @@ class FamilyFacts:
     evidence: tuple[Evidence, ...] = ()
     # Derived at construction: every agency answer behind these facts, once each, sorted.
     all_evidence: tuple[Evidence, ...] = field(init=False, repr=False, compare=False)
-    # Derived at construction: every fact is known (the rules then skip their checks).
+    # Derived at construction: every fact the rules read is known (they then skip their checks).
     complete: bool = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "all_evidence", _all_evidence(self))
-        complete = all(not m.unknown for m in self.members) and all(
-            getattr(self, name).is_known for name in HOUSEHOLD_INPUTS.values()
-        )
+        complete = all(
+            not (m.unknown & GUARDIAN_INPUTS if m.relation is Relation.GUARDIAN else m.unknown)
+            for m in self.members
+        ) and all(getattr(self, name).is_known for name in HOUSEHOLD_INPUTS.values())
         object.__setattr__(self, "complete", complete)
 
     def household_fact(self, item: Input) -> Fact[tuple[MonthlyCharge, ...]]:

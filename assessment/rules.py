@@ -227,6 +227,9 @@ class NotCountedReason(StrEnum):
     GUARDIAN = "GUARDIAN"
 
 
+_AS_GUARDIAN = (NotCountedReason.GUARDIAN,)
+
+
 class NotCounted(NamedTuple):
     fin: str
     reasons: tuple[NotCountedReason, ...]
@@ -236,7 +239,10 @@ BY_FIN = itemgetter(0)  # sort key of NotCounted and ChildSupplement: the FIN co
 
 
 class Counting(NamedTuple):
-    """Who is counted; ``living`` are the members alive (and born) on the application date.
+    """Who is counted; ``living`` are the members alive (and born) on the application date,
+    ``family`` the living members without a registered guardian, who acts for the family but
+    is not of it: the rules on what the family owns, receives or went through read ``family``
+    (the guardian's own car, own assistance or own sentence is not the family's).
 
     ``ages`` and ``disabled`` are, in ``counted``'s order, each counted member's age on the
     application date and whether they have a disability valid on it: worked out once per
@@ -247,6 +253,7 @@ class Counting(NamedTuple):
     counted: tuple[MemberFacts, ...]
     not_counted: tuple[NotCounted, ...]
     living: tuple[MemberFacts, ...]
+    family: tuple[MemberFacts, ...]
     ages: tuple[int, ...]
     disabled: tuple[bool, ...]
     complete: bool = False  # every agency answered about every member: nothing to check
@@ -261,13 +268,20 @@ def everyone_living(facts: FamilyFacts, on: date) -> Counting:
     """Every living member counted: what the rules go on with when counting itself is
     unknown, to name every other missing input at once."""
     living = tuple(member for member in facts.members if is_living(member, on))
+    family = of_family(living)
     return Counting(
-        living,
+        family,
         (),
         living,
-        tuple(age_on(member.birth_date, on) for member in living),
-        tuple(_disabled(member, on) for member in living),
+        family,
+        tuple(age_on(member.birth_date, on) for member in family),
+        tuple(_disabled(member, on) for member in family),
     )
+
+
+def of_family(members: Iterable[MemberFacts]) -> tuple[MemberFacts, ...]:
+    """``members`` without a registered guardian (see :class:`Counting`)."""
+    return tuple(member for member in members if member.relation is not _GUARDIAN)
 
 
 def _disabled(member: MemberFacts, on: date) -> bool:
@@ -295,7 +309,8 @@ def count_members(facts: FamilyFacts, on: date) -> Counting | Missing:
     sentence; wanted persons; citizens living abroad; foreigners and stateless persons; and
     members who have died. Also not counted: a member not yet born on the date, and a
     registered guardian (who acts for the family but is not of it; project interpretation).
-    They stay members, shown with every reason that holds.
+    They stay members, shown with every reason that holds; a guardian is shown as such, and
+    nothing else about them is read (the gateway does not ask the agencies about them).
     """
     counted: list[MemberFacts] = []
     ages: list[int] = []
@@ -314,6 +329,9 @@ def count_members(facts: FamilyFacts, on: date) -> Counting | Missing:
             not_counted.append(NotCounted(member.fin, (NotCountedReason.NOT_YET_BORN,)))
             continue
         living.append(member)
+        if member.relation is _GUARDIAN:
+            not_counted.append(NotCounted(member.fin, _AS_GUARDIAN))
+            continue
         if member.unknown:
             unknown = _unknown((member,), *_COUNTING_INPUTS)
             if unknown:
@@ -334,8 +352,6 @@ def count_members(facts: FamilyFacts, on: date) -> Counting | Missing:
             reasons.append(NotCountedReason.LIVES_ABROAD)
         if member.citizenship != "AZ":
             reasons.append(NotCountedReason.FOREIGNER_OR_STATELESS)
-        if member.relation is _GUARDIAN:
-            reasons.append(NotCountedReason.GUARDIAN)
         if reasons:
             not_counted.append(NotCounted(member.fin, tuple(reasons)))
         else:
@@ -349,6 +365,7 @@ def count_members(facts: FamilyFacts, on: date) -> Counting | Missing:
         tuple(counted),
         tuple(not_counted),
         tuple(living),
+        of_family(living),
         tuple(ages),
         tuple(disabled),
         facts.complete,
@@ -504,11 +521,11 @@ def vehicle_owned_or_used(counting: Counting, on: date) -> Finding | Missing:
     """Refused when any member owns, or is a registered user of, a motor vehicle (motorcycles
     included), other than one the state gave for rehabilitation. Basis: Fund's refusal list."""
     if not counting.complete:
-        missing = _unknown(counting.living, Input.VEHICLES)
+        missing = _unknown(counting.family, Input.VEHICLES)
         if missing:
             return Missing(missing)
     holds = False
-    for member in counting.living:
+    for member in counting.family:
         for vehicle in member.vehicles.value:
             if vehicle.acquired_on <= on and not vehicle.state_rehabilitation:
                 holds = True
@@ -523,11 +540,11 @@ def multiple_properties_same_purpose(counting: Counting, on: date) -> Finding | 
     """Refused when the members own two or more real-estate objects of the same purpose (e.g.
     two dwellings) at different addresses. Basis: Fund's refusal list."""
     if not counting.complete:
-        missing = _unknown(counting.living, Input.PROPERTY_REAL_ESTATE)
+        missing = _unknown(counting.family, Input.PROPERTY_REAL_ESTATE)
         if missing:
             return Missing(missing)
     addresses: dict[str, set[str]] = {}
-    for member in counting.living:
+    for member in counting.family:
         for estate in member.real_estate.value:
             if estate.acquired_on <= on:
                 addresses.setdefault(estate.purpose.value, set()).add(_address_key(estate.address))
@@ -552,14 +569,14 @@ def purchases_above_limit(
     family's share of each object (at most the whole object); vehicles count once each, for
     their owners. Basis: Fund's refusal list; Decision No. 37."""
     if not counting.complete:
-        missing = _unknown(counting.living, Input.PROPERTY_REAL_ESTATE, Input.VEHICLES)
+        missing = _unknown(counting.family, Input.PROPERTY_REAL_ESTATE, Input.VEHICLES)
         if missing:
             return Missing(missing)
     shares: dict[str, Decimal] = {}
     values: dict[str, Decimal] = {}
     vehicles: dict[str, Decimal] = {}
     first, end = window.first_month, window.end
-    for member in counting.living:
+    for member in counting.family:
         for estate in member.real_estate.value:
             if first <= estate.acquired_on <= end:
                 shares[estate.id] = shares.get(estate.id, ZERO) + estate.share
@@ -663,12 +680,12 @@ def false_information_ban(
     """Refused when the family was found to have given false information less than 12 months
     before the application date. Basis: Law as amended by Law No. 125-VIQD (2020)."""
     if not counting.complete:
-        missing = _unknown(counting.living, Input.SOCIAL_INSURANCE_FINDINGS)
+        missing = _unknown(counting.family, Input.SOCIAL_INSURANCE_FINDINGS)
         if missing:
             return Missing(missing)
     ban = parameters.false_information_ban_months
     holds = False
-    for member in counting.living:
+    for member in counting.family:
         for found_on in member.false_information_found.value:
             if found_on <= on < add_months(found_on, ban.value):
                 holds = True
@@ -677,7 +694,10 @@ def false_information_ban(
 
 def active_assignment_exists(facts: FamilyFacts, on: date) -> Finding | Missing:
     """Refused when the family already receives TSA for a period covering (any day of) the
-    application month, registered to any member. Basis: duplicate protection, Decision 37."""
+    application month, registered to any member. Basis: duplicate protection, Decision 37.
+
+    A registered guardian's assignments count too (the one rule that reads them): the
+    family's own assistance may be registered to the guardian who applied for it."""
     if not facts.complete:
         missing = _unknown(facts.members, Input.SOCIAL_INSURANCE_ASSIGNMENTS)
         if missing:
@@ -814,7 +834,7 @@ def member_died(facts: FamilyFacts, on: date, window: IncomeWindow) -> Finding:
     application date. Basis: Law art. 3."""
     start = window.first_month
     holds = False
-    for member in facts.members:
+    for member in of_family(facts.members):
         died_on = member.died_on
         if died_on is not None and start <= died_on <= on:
             holds = True
@@ -825,11 +845,11 @@ def member_missing(counting: Counting) -> Finding | Missing:
     """Qualifies: a member was declared missing or dead by a court, or their whereabouts are
     unknown. Basis: Law art. 3."""
     if not counting.complete:
-        missing = _unknown(counting.living, Input.JUSTICE_CIVIL_STATUS)
+        missing = _unknown(counting.family, Input.JUSTICE_CIVIL_STATUS)
         if missing:
             return Missing(missing)
     holds = False
-    for member in counting.living:
+    for member in counting.family:
         if member.declared_missing.value:
             holds = True
     return _FINDINGS_MEMBER_MISSING[holds]
@@ -839,11 +859,11 @@ def member_imprisoned(counting: Counting, on: date) -> Finding | Missing:
     """Qualifies: a member is serving a prison sentence on the application date.
     Basis: Law art. 3."""
     if not counting.complete:
-        missing = _unknown(counting.living, Input.JUSTICE_SENTENCES)
+        missing = _unknown(counting.family, Input.JUSTICE_SENTENCES)
         if missing:
             return Missing(missing)
     holds = False
-    for member in counting.living:
+    for member in counting.family:
         for span in member.sentences.value:
             if span.covers(on):
                 holds = True

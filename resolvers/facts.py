@@ -59,6 +59,9 @@ from adapters.records import (
     UtilityKind,
     VehicleRecord,
 )
+from adapters.records import (
+    Relation as RelationRecord,
+)
 from assessment import (
     Agency,
     Assignment,
@@ -176,10 +179,12 @@ class Answer(Generic[K, R]):
     error: AgencyError | None
 
     def fact(self, key: K, convert: Callable[[R], T]) -> Fact[T]:
-        """The fact for ``key``: known (converted, with the evidence) or unknown if it failed."""
-        if self.values is None:
+        """The fact for ``key``: known (converted, with the evidence), or unknown if the
+        operation failed or was not asked about ``key``."""
+        values = self.values
+        if values is None or key not in values:
             return Fact.unknown()
-        return Fact.known(convert(self.values[key]), self.evidence)
+        return Fact.known(convert(values[key]), self.evidence)
 
 
 async def ask(
@@ -334,8 +339,11 @@ async def family_facts(ctx: RequestContext, family: FamilyRecord, on: date) -> F
 
     Every operation runs at once; an agency that fails leaves its facts unknown (never an
     exception), except the population registry, the frame of the facts, whose error is raised.
+    A registered guardian is not of the family: the agencies are asked only whether the
+    family's assistance is registered to them (``assessment.facts.GUARDIAN_INPUTS``).
     """
-    fins = [m.fin for m in family.members]
+    everyone = [m.fin for m in family.members]
+    fins = [m.fin for m in family.members if m.relation is not RelationRecord.GUARDIAN]
     first, last = income_months(on)
     at = ctx.now
     address = [family.address]
@@ -395,7 +403,7 @@ async def family_facts(ctx: RequestContext, family: FamilyRecord, on: date) -> F
         )
     )
     assignment_answer_task = start(
-        ask(ctx.assignments(), fins, a.SOCIAL_INSURANCE, "assignments:batch", at)
+        ask(ctx.assignments(), everyone, a.SOCIAL_INSURANCE, "assignments:batch", at)
     )
     finding_answer_task = start(ask(ctx.findings(), fins, a.SOCIAL_INSURANCE, "findings:batch", at))
     state_care_task = start(ask(ctx.state_care(), fins, a.SOCIAL_INSURANCE, "state-care:batch", at))

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
+from adapters.db.audit import AuditLog
 from adapters.db.tables import applications, outbox
 from tests.applications.conftest import SUBMIT, Stack, granted_family
 
@@ -100,6 +101,10 @@ async def test_a_member_serving_a_sentence_cannot_represent_the_family(stack: St
 
 
 async def test_a_registered_guardian_may_represent_the_children(stack: Stack) -> None:
+    """The guardian acts for the children but is not of their family: the guardian's own car
+    and second flat (bought in the income window) are not held against them, and the
+    agencies are asked about the guardian only whether the family's assistance is registered
+    to them (and the registry for who they are)."""
     payload = await stack.submit(
         stack.citizen("W01A3XZ"),
         idempotencyKey="guardian-applies",
@@ -112,6 +117,19 @@ async def test_a_registered_guardian_may_represent_the_children(stack: Stack) ->
     assert payload["application"]["status"] == "GRANTED"
     assert {r["code"] for r in payload["application"]["decision"]["reasons"]} == {
         "NO_ABLE_BODIED_MEMBER"
+    }
+    about_guardian = {
+        (row.entry.agency, row.entry.data_item)
+        async for row in AuditLog(stack.database).rows()
+        if row.entry.subject_fin == "W01A3XZ" and row.entry.application_id is not None
+    }
+    of_the_household = {("population", "families")} | {
+        ("utilities", f"{kind}_charges") for kind in ("electricity", "gas", "water")
+    }
+    assert about_guardian - of_the_household == {
+        ("population", "persons"),
+        ("social_insurance", "assignments"),
+        ("vemtas", "decision"),
     }
 
 
