@@ -40,6 +40,7 @@ import time
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
@@ -358,7 +359,9 @@ class TokenValidator:
             raise AuthError(AuthFailure.BAD_SIGNATURE) from None
         except (JoseError, ValueError, TypeError, KeyError, binascii.Error):
             raise AuthError(AuthFailure.MALFORMED) from None
-        return _principal(claims)  # JWTClaims is a dict
+        # exp was checked above: a number, not past (within the leeway)
+        valid_until = datetime.fromtimestamp(float(claims["exp"]) + self._leeway, UTC)
+        return _principal(claims, valid_until)  # JWTClaims is a dict
 
     async def _key_for(self, kid: str) -> _TrustedKey:
         key = self._keys.get(kid)
@@ -427,7 +430,7 @@ class TokenValidator:
         return keys
 
 
-def _principal(claims: Mapping[str, Any]) -> Principal:
+def _principal(claims: Mapping[str, Any], valid_until: datetime) -> Principal:
     """The principal from validated claims; their shapes are checked here, strictly."""
     sub = claims.get("sub")
     if not isinstance(sub, str) or not 0 < len(sub) <= 255:
@@ -468,4 +471,5 @@ def _principal(claims: Mapping[str, Any]) -> Principal:
         districts=frozenset(raw_districts),
         scopes=frozenset(scope.split()),
         institution=institution,
+        valid_until=valid_until,
     )

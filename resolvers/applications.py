@@ -104,6 +104,7 @@ from resolvers.errors import (
     BadUserInput,
     Forbidden,
     NotFound,
+    Unauthenticated,
     database_errors,
 )
 from resolvers.facts import family_facts, member_counting, with_own_grants
@@ -1035,14 +1036,23 @@ async def watch(
 ) -> AsyncIterator[Visible]:
     """The application now, and again each time something happens to it (a change of status,
     a decision, the card ordered, a notice sent: every change adds an event). Polls the
-    database, since the worker may be another process; authorization as for reading it."""
+    database, since the worker may be another process; authorization as for reading it.
+
+    Ends with ``UNAUTHENTICATED`` when the caller's token stops being accepted: a
+    subscription is no way around a token's lifetime (the client subscribes again with a
+    fresh one)."""
     first = await application(ctx, application_id)
     if first is None:
         raise NotFound("no such application")
     db = database(ctx)
     status_only = first.status_only
+    valid_until = ctx.principal.valid_until if ctx.principal is not None else None
     seen: tuple[Any, ...] | None = None
     while True:
+        if valid_until is not None and ctx.clock() >= valid_until:
+            raise Unauthenticated(
+                "the access token has expired: subscribe again with a fresh token"
+            )
         with database_errors():
             row = await db.get_application(application_id)
             happened = await db.events(application_id)
@@ -1052,4 +1062,7 @@ async def watch(
         if signature != seen:
             seen = signature
             yield Visible(row, status_only=status_only)
-        await asyncio.sleep(interval)
+        pause = interval
+        if valid_until is not None:
+            pause = max(0.0, min(pause, (valid_until - ctx.clock()).total_seconds()))
+        await asyncio.sleep(pause)

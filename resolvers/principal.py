@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 
 #: A personal identification number (FIN) as printed on the ID card.
@@ -46,6 +47,8 @@ class Principal:
     ``sub`` is the provider's subject identifier (what the audit log records as "who");
     ``fin`` is set for citizens; ``districts`` for caseworkers; ``scopes`` for service clients;
     ``institution`` names an operator's help desk, post office or kiosk when the token says so.
+    ``valid_until`` is when the token stops being accepted (its ``exp`` plus the clock-skew
+    leeway): a subscription opened with it ends then.
     """
 
     sub: str
@@ -54,6 +57,7 @@ class Principal:
     districts: frozenset[str] = frozenset()
     scopes: frozenset[str] = frozenset()
     institution: str | None = None
+    valid_until: datetime | None = field(default=None, compare=False)
 
     def has_role(self, role: Role) -> bool:
         """Whether the token granted ``role``."""

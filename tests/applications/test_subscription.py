@@ -7,11 +7,13 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
+from gateway.auth import LEEWAY_SECONDS
 from tests.applications.conftest import Stack, granted_family
 from tests.loopback import serving
 
@@ -88,5 +90,30 @@ async def test_someone_else_cannot_watch_the_application(stack: Stack, url: str)
         assert message["type"] in ("error", "next")
         errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
         assert errors[0]["extensions"]["code"] == "FORBIDDEN"
+    finally:
+        await ws.close()
+
+
+async def test_the_subscription_ends_when_the_token_expires(stack: Stack, url: str) -> None:
+    """A subscription is no way around a token's lifetime: when the token stops being accepted
+    (exp plus the leeway), the operation ends with UNAUTHENTICATED and nothing more is sent."""
+    payload = await stack.submit(
+        stack.citizen("G40A1XZ"), idempotencyKey="watch-40", **granted_family(40)
+    )
+    ttl = 60
+    issued = datetime.now(UTC) - timedelta(seconds=ttl + LEEWAY_SECONDS - 2)  # 2 s left
+    token = stack.token("citizen", sub="citizen-G40A1XZ", fin="G40A1XZ", ttl=ttl, now=issued)
+    ws = await _subscribe(url, token, payload["application"]["id"])
+    try:
+        first = await _receive(ws)
+        assert first["type"] == "next"
+        assert first["payload"]["data"]["applicationUpdated"]["status"] == "GRANTED"
+        message = await _receive(ws)  # the worker has not run: nothing changed meanwhile
+        assert message["type"] in ("error", "next"), message
+        errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
+        assert errors[0]["extensions"]["code"] == "UNAUTHENTICATED"
+        assert "expired" in errors[0]["message"]
+        after = await _receive(ws)
+        assert after == {"id": "1", "type": "complete"}
     finally:
         await ws.close()
