@@ -59,6 +59,25 @@ async def ensure_may_read(ctx: RequestContext, family: FamilyRecord) -> None:
         raise Forbidden(verdict.reason)
 
 
+async def authorized_person(ctx: RequestContext, fin: str) -> PersonRecord | None:
+    """The registry's record of ``fin`` if the caller may read that person (themselves or a
+    member of their own family; a caseworker's district; an auditor; a service with
+    ``persons:read``), else ``FORBIDDEN``. The family lookup the check needs is recorded with
+    the verdict, as for a household."""
+    principal = ctx.require_principal()
+    family = await ctx.families(authorization=True).load(fin)
+    verdict = authorization.can_read_person(
+        principal,
+        person_fin=fin,
+        household_district=family.district if family is not None else None,
+        household_member_fins=tuple(m.fin for m in family.members) if family else (),
+    )
+    await audit.settle_family(ctx, family, verdict, fin=fin)
+    if not verdict.allowed:
+        raise Forbidden(verdict.reason)
+    return await ctx.persons().load(fin)
+
+
 async def authorized_family_by_id(ctx: RequestContext, household_id: str) -> FamilyRecord | None:
     ctx.require_principal()
     family = await ctx.household_families(authorization=True).load(household_id)
@@ -70,10 +89,6 @@ async def authorized_family_by_id(ctx: RequestContext, household_id: str) -> Fam
 
 async def member_persons(ctx: RequestContext, family: FamilyRecord) -> list[PersonRecord | None]:
     return list(await ctx.persons().load_many([m.fin for m in family.members]))
-
-
-async def person_record(ctx: RequestContext, fin: str) -> PersonRecord | None:
-    return await ctx.persons().load(fin)
 
 
 def income_window(ctx: RequestContext, months: int, before: date | None) -> tuple[date, date]:

@@ -353,10 +353,7 @@ class Person:
 
 
 async def uc_person(info: Info, fin: str) -> Person | None:
-    family = await uc.authorized_family(info.context, fin)
-    if family is None:
-        return None
-    record = await uc.person_record(info.context, fin)
+    record = await uc.authorized_person(info.context, fin)
     return Person.of(record) if record else None
 
 

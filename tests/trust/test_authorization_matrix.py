@@ -159,6 +159,25 @@ async def test_each_role_may_do_exactly_what_its_role_allows(
         assert {e.subject_fin for e in denied} & {AYNUR, RASHAD}
 
 
+@pytest.mark.parametrize(
+    ("scope", "reads_household", "reads_person"),
+    [("households:read", True, False), ("persons:read", False, True)],
+)
+async def test_a_service_reads_what_its_scope_names(
+    stack: Stack, scope: str, reads_household: bool, reads_person: bool
+) -> None:
+    """``persons:read`` is what ``person(fin)`` (and the Person entity) asks of a service,
+    ``households:read`` what ``household(fin)`` asks: neither scope stands in for the other."""
+    token = stack.token("service", sub=f"client-{scope}", scopes=(scope,))
+    for document, allowed in (
+        (OPERATIONS["household"][0], reads_household),
+        (OPERATIONS["person"][0], reads_person),
+    ):
+        body = await stack.query(document, token)
+        codes = [error["extensions"]["code"] for error in body.get("errors", [])]
+        assert codes == ([] if allowed else ["FORBIDDEN"]), (document, body)
+
+
 # --- the operator channel ---------------------------------------------------------------------
 
 STATUS = """
