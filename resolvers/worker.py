@@ -248,7 +248,11 @@ class Worker:
         dead = 0
         for failure in failures:
             status = await self.database.fail_outbox(
-                failure.item.id, failure.error, failure.retry_at, failure.max_attempts
+                failure.item.id,
+                failure.error,
+                failure.retry_at,
+                failure.max_attempts,
+                attempt=failure.item.attempts,
             )
             dead += status is OutboxStatus.DEAD
         delivered = len(flat) - len(failures)

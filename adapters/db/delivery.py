@@ -264,10 +264,17 @@ INSERT_EVENTS = sa.insert(application_events)
 # --- failing ---------------------------------------------------------------------------------
 
 _dead = outbox.c.attempts >= sa.bindparam("max_attempts", type_=sa.Integer())
-#: A failed attempt: back to PENDING until ``b_next`` or, at ``max_attempts``, DEAD.
+_attempt = sa.bindparam("b_attempt", type_=sa.Integer())
+#: A failed attempt: back to PENDING until ``b_next`` or, at ``max_attempts``, DEAD. With
+#: ``b_attempt`` (the attempt the failing worker claimed), only while that claim holds: a
+#: worker whose lease ran out does not undo the claim of the worker that took the item over.
 FAIL = (
     sa.update(outbox)
-    .where(outbox.c.id == sa.bindparam("item_id"), outbox.c.status == _IN_FLIGHT)
+    .where(
+        outbox.c.id == sa.bindparam("item_id"),
+        outbox.c.status == _IN_FLIGHT,
+        sa.or_(_attempt.is_(None), outbox.c.attempts == _attempt),
+    )
     .values(
         status=sa.case((_dead, _DEAD), else_=_PENDING),
         next_attempt_at=sa.case((_dead, outbox.c.next_attempt_at), else_=_at("b_next")),

@@ -1089,7 +1089,13 @@ class Database:
         self._enqueue_rows(connection, messages, None, now)
 
     async def fail_outbox(
-        self, item_id: str, error: str, next_attempt_at: datetime, max_attempts: int
+        self,
+        item_id: str,
+        error: str,
+        next_attempt_at: datetime,
+        max_attempts: int,
+        *,
+        attempt: int | None = None,
     ) -> OutboxStatus:
         """A delivery attempt failed. Below ``max_attempts`` attempts the item goes back to
         PENDING until ``next_attempt_at`` (the caller's backoff; see :func:`backoff`) with a
@@ -1098,9 +1104,12 @@ class Database:
 
         ``error`` is stored (cut to 500 characters) and shown to operators: it must carry no
         personal data. Returns the item's status afterwards; an item that is not IN_FLIGHT
-        (already completed) is left as it is."""
+        (already completed) is left as it is, and so is one claimed again since ``attempt``
+        (the item's ``attempts`` when this worker claimed it): its lease ran out, another
+        worker took it over, and that worker's outcome counts."""
         error = error[:MAX_ERROR_LENGTH]
         params = {
+            "b_attempt": attempt,
             "item_id": item_id,
             "max_attempts": max_attempts,
             "b_next": next_attempt_at,

@@ -210,6 +210,33 @@ async def test_a_late_failure_does_not_undo_a_completed_delivery(db, make):
     assert status is OutboxStatus.DONE
 
 
+async def test_a_worker_whose_lease_ran_out_does_not_undo_the_next_workers_claim(db, make):
+    """Worker A's bank call outlives its lease, worker B claims the item again; A's late
+    failure leaves B's claim alone (no retry scheduled under B, no failed notice, no event),
+    and B's delivery completes the item."""
+    application = (await db.register_application(make.application(notices=1))).application
+    [by_a] = await db.claim_outbox(make.clock.now, 10, LEASE)
+    [by_b] = await db.claim_outbox(make.clock.advance(LEASE + 1), 10, LEASE)
+    assert (by_a.id, by_a.attempts, by_b.attempts) == (by_b.id, 1, 2)
+    events_before = await db.events(application.id)
+
+    status = await db.fail_outbox(
+        by_a.id, "timeout", make.clock.now + backoff(1), 5, attempt=by_a.attempts
+    )
+
+    assert status is OutboxStatus.IN_FLIGHT
+    [notice] = await db.notifications(application.id)
+    assert notice.status is NotificationStatus.PENDING
+    assert await db.events(application.id) == events_before
+    assert await db.claim_outbox(make.clock.now + backoff(1), 10, LEASE) == []  # B holds it
+    assert await db.complete_outbox(by_b.id, MessageSent("msg-1", make.clock.now))
+    # B's own failure, had it come, would have counted
+    await db.register_application(make.application(notices=1))
+    [other] = await db.claim_outbox(make.clock.now, 10, LEASE)
+    status = await db.fail_outbox(other.id, "timeout", make.clock.now, 5, attempt=other.attempts)
+    assert status is OutboxStatus.PENDING
+
+
 async def test_an_error_message_is_cut_to_its_column(db, make, rows):
     await db.register_application(make.application(notices=1))
     [item] = await db.claim_outbox(make.clock.now, 10, LEASE)
