@@ -34,12 +34,13 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from adapters.bank import CardOrderRequest
+from adapters.bank import CardOrderRequest, Payments, TermsChange
 from adapters.base import CallContext
 from adapters.db import (
     ApplicationRow,
     ApplicationStatus,
     CardOrdered,
+    CardTermsChanged,
     Database,
     DatabaseUnavailable,
     MessageSent,
@@ -297,6 +298,8 @@ class Worker:
                 return await self._order_card(item)
             if item.topic == OutboxTopic.MESSAGE_SEND.value:
                 return await self._send_message(item)
+            if item.topic == OutboxTopic.CARD_TERMS.value:
+                return await self._change_terms(item)
             raise PoisonMessage(f"unknown topic {item.topic!r}")
         except (AgencyRejected, AgencyConflict) as exc:
             # the same request would be refused again: give up now (kept for operators)
@@ -368,6 +371,45 @@ class Worker:
         effect = CardOrdered(order.order_id, order.iban, order.branch_address, order.pickup_from)
         check_effect(item, effect)
         return Completion(item, effect, follow_up)
+
+    async def _change_terms(self, item: OutboxItem) -> Completion:
+        """Tell the bank what the application's card pays after a reassessment (new terms, or
+        stop). A card the bank never made (the order was cancelled or gave up) has nothing to
+        change: done without a call."""
+        payload = item.payload
+        if item.application_id is None:
+            raise PoisonMessage("a change of card terms without an application")
+        try:
+            sequence = payload["sequence"]
+            if not isinstance(sequence, int):
+                raise ValueError("sequence")
+            if "monthlyAmount" in payload:
+                change = TermsChange(
+                    sequence,
+                    Decimal(payload_text(payload, "monthlyAmount")),
+                    date.fromisoformat(payload_text(payload, "periodStart")),
+                    date.fromisoformat(payload_text(payload, "periodEnd")),
+                )
+            else:
+                change = TermsChange(sequence, None)
+        except (ArithmeticError, KeyError, ValueError) as exc:
+            raise PoisonMessage("the change of card terms cannot be read") from exc
+        card = await self.database.card_order(item.application_id)
+        if card is None or card.order_id is None:
+            return Completion(item, None)
+        order = await self.adapters.bank.change_terms(
+            card.order_id, change, _key(item), self._call_context(item)
+        )
+        effect = CardTermsChanged(
+            order.order_id,
+            order.payments is Payments.STOPPED,
+            order.terms_sequence,
+            order.monthly_amount,
+            order.period_start,
+            order.period_end,
+        )
+        check_effect(item, effect)
+        return Completion(item, effect)
 
     async def _send_message(self, item: OutboxItem) -> Completion:
         payload = item.payload

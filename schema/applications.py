@@ -86,6 +86,11 @@ class CardOrderStatus(Enum):
         description="not sent to the bank: a reassessment refused the application first "
         "(a grant again orders it)",
     )
+    STOPPED = strawberry.enum_value(
+        "STOPPED",
+        description="the bank stopped the card's payments: a reassessment refused the "
+        "application after the card was ordered (a grant again resumes them)",
+    )
 
 
 @strawberry.enum(description="What happened to an application")
@@ -102,6 +107,11 @@ class ApplicationEventKind(Enum):
     DEAD_LETTERED = "DEAD_LETTERED"
     REQUEUED = strawberry.enum_value(
         "REQUEUED", description="an operator put a dead-lettered delivery back; retried now"
+    )
+    CARD_TERMS_CHANGED = strawberry.enum_value(
+        "CARD_TERMS_CHANGED",
+        description="the bank took a reassessment's change of what the card pays: new amount "
+        "or period, or payments stopped (detail: payments, monthlyAmount, periodStart, periodEnd)",
     )
 
 

@@ -19,7 +19,13 @@ import httpx
 
 from adapters.bank.adapter import AGENCY, Bank, BankAdapter
 from adapters.bank.client import BankClient
-from adapters.bank.records import CardOrder, CardOrderRequest, CardOrderStatus
+from adapters.bank.records import (
+    CardOrder,
+    CardOrderRequest,
+    CardOrderStatus,
+    Payments,
+    TermsChange,
+)
 from adapters.base import AdapterConfig
 from adapters.http import network_transport, open_http_client
 from adapters.outbound import OutboundCore, WriteClient
@@ -30,6 +36,8 @@ __all__ = [
     "CardOrder",
     "CardOrderRequest",
     "CardOrderStatus",
+    "Payments",
+    "TermsChange",
     "build",
     "open_bank",
 ]

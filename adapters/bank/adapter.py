@@ -6,7 +6,7 @@ from typing import Protocol
 
 from adapters.bank import mapping
 from adapters.bank.client import BankClient
-from adapters.bank.records import CardOrder, CardOrderRequest
+from adapters.bank.records import CardOrder, CardOrderRequest, TermsChange
 from adapters.base import CallContext
 from adapters.http import map_http_errors
 from adapters.outbound import OutboundCore, check_idempotency_key
@@ -20,6 +20,10 @@ class Bank(Protocol):
 
     async def order_card(
         self, order: CardOrderRequest, idempotency_key: str, ctx: CallContext
+    ) -> CardOrder: ...
+
+    async def change_terms(
+        self, order_id: str, change: TermsChange, idempotency_key: str, ctx: CallContext
     ) -> CardOrder: ...
 
     async def card_order(self, order_id: str, ctx: CallContext) -> CardOrder: ...
@@ -53,6 +57,25 @@ class BankAdapter:
 
         async def attempt() -> CardOrder:
             reply = await self.client.order_card(body, key, ctx)
+            with map_http_errors(AGENCY):
+                return mapping.card_order(reply.payload, replayed=reply.replayed)
+
+        return await self.core.call(attempt)
+
+    async def change_terms(
+        self, order_id: str, change: TermsChange, idempotency_key: str, ctx: CallContext
+    ) -> CardOrder:
+        """Change what the card ``order_id`` pays (a reassessment changed the grant), or stop
+        its payments (``change.stops``); the order as the bank holds it afterwards. A change
+        older than the last the bank applied changes nothing. Errors as for
+        :meth:`order_card`; an order the bank does not hold is an ``AgencyBadResponse``
+        (404: we only change orders the bank confirmed)."""
+        body = mapping.terms_body(change)
+        key = check_idempotency_key(idempotency_key)
+        action = "stop" if change.stops else "terms"
+
+        async def attempt() -> CardOrder:
+            reply = await self.client.change_terms(order_id, action, body, key, ctx)
             with map_http_errors(AGENCY):
                 return mapping.card_order(reply.payload, replayed=reply.replayed)
 

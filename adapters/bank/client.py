@@ -19,6 +19,18 @@ class BankClient:
     ) -> Reply:
         return await self.write.post("/card-orders", body, idempotency_key, ctx)
 
+    async def change_terms(
+        self,
+        order_id: str,
+        action: str,
+        body: Mapping[str, Any],
+        idempotency_key: str,
+        ctx: CallContext,
+    ) -> Reply:
+        """``action``: ``terms`` or ``stop``."""
+        path = f"/card-orders/{quote(order_id, safe='')}/{action}"
+        return await self.write.post(path, body, idempotency_key, ctx)
+
     async def card_order(self, order_id: str, ctx: CallContext) -> Any:
         """The order, or raises ``AgencyNotFound`` (404)."""
         return await self.write.get("/card-orders/" + quote(order_id, safe=""), ctx)

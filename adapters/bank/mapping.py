@@ -12,7 +12,13 @@ from typing import Any
 
 from adapters import shape
 from adapters.bank.iban import is_valid_az_iban
-from adapters.bank.records import CardOrder, CardOrderRequest, CardOrderStatus
+from adapters.bank.records import (
+    CardOrder,
+    CardOrderRequest,
+    CardOrderStatus,
+    Payments,
+    TermsChange,
+)
 
 _CENT = Decimal("0.01")
 
@@ -37,8 +43,29 @@ def order_body(order: CardOrderRequest) -> dict[str, str]:
     }
 
 
+def terms_body(change: TermsChange) -> dict[str, Any]:
+    """The body of ``POST /card-orders/{id}/terms`` or, for a change that stops the
+    payments, of ``POST /card-orders/{id}/stop``. ``ValueError`` as for :func:`order_body`."""
+    if not 1 <= change.sequence <= 10_000:
+        raise ValueError("sequence must be from 1 to 10000")
+    amount = change.monthly_amount
+    if amount is None:
+        return {"sequence": change.sequence}
+    if amount <= 0 or amount != amount.quantize(_CENT):
+        raise ValueError("monthly_amount must be positive, in whole cents")
+    if change.period_start is None or change.period_end is None:
+        raise ValueError("new terms need their period")
+    return {
+        "sequence": change.sequence,
+        "monthly_amount": f"{amount.quantize(_CENT):f}",
+        "period_start": change.period_start.isoformat(),
+        "period_end": change.period_end.isoformat(),
+    }
+
+
 def card_order(payload: Any, *, replayed: bool = False) -> CardOrder:
-    """``{"order_id", "application_id", "status", "iban", "branch_address", "pickup_from"}``."""
+    """``{"order_id", "application_id", "status", "iban", "branch_address", "pickup_from",
+    "payments", "terms_sequence", "monthly_amount", "period_start", "period_end"}``."""
     m = shape.obj(payload, "$")
     iban = shape.string(m, "iban", "$")
     if not is_valid_az_iban(iban):
@@ -50,5 +77,10 @@ def card_order(payload: Any, *, replayed: bool = False) -> CardOrder:
         iban=iban,
         branch_address=shape.string(m, "branch_address", "$"),
         pickup_from=shape.day(m, "pickup_from", "$"),
+        payments=shape.choice(m, "payments", "$", Payments),
+        terms_sequence=shape.integer(m, "terms_sequence", "$", low=0, high=10_000),
+        monthly_amount=shape.money(m, "monthly_amount", "$"),
+        period_start=shape.day(m, "period_start", "$"),
+        period_end=shape.day(m, "period_end", "$"),
         replayed=replayed,
     )

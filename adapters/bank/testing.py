@@ -8,8 +8,14 @@ from datetime import date
 
 from adapters.bank.adapter import AGENCY
 from adapters.bank.iban import az_iban
-from adapters.bank.mapping import order_body
-from adapters.bank.records import CardOrder, CardOrderRequest, CardOrderStatus
+from adapters.bank.mapping import order_body, terms_body
+from adapters.bank.records import (
+    CardOrder,
+    CardOrderRequest,
+    CardOrderStatus,
+    Payments,
+    TermsChange,
+)
 from adapters.base import CallContext
 from adapters.errors import AgencyConflict, AgencyNotFound
 from adapters.outbound import FailureSwitch, check_idempotency_key
@@ -35,6 +41,7 @@ class RecordingBank:
     orders: list[RecordedOrder] = field(default_factory=list)
     failures: FailureSwitch = field(default_factory=FailureSwitch)
     _by_key: dict[str, RecordedOrder] = field(default_factory=dict)
+    _changes: dict[str, tuple[str, TermsChange]] = field(default_factory=dict)
 
     async def order_card(
         self, order: CardOrderRequest, idempotency_key: str, ctx: CallContext
@@ -55,11 +62,49 @@ class RecordingBank:
             iban=az_iban("TEST", f"{number:020d}"),
             branch_address=self.branch_address,
             pickup_from=self.pickup_from,
+            payments=Payments.ACTIVE,
+            terms_sequence=0,
+            monthly_amount=order.monthly_amount,
+            period_start=order.period_start,
+            period_end=order.period_end,
         )
         recorded = RecordedOrder(order, key, ctx, made)
         self.orders.append(recorded)
         self._by_key[key] = recorded
         return made
+
+    async def change_terms(
+        self, order_id: str, change: TermsChange, idempotency_key: str, ctx: CallContext
+    ) -> CardOrder:
+        terms_body(change)  # the same checks as the real adapter
+        key = check_idempotency_key(idempotency_key)
+        self.failures.check()
+        index = next((i for i, r in enumerate(self.orders) if r.order.order_id == order_id), None)
+        if index is None:
+            raise AgencyNotFound(AGENCY, "no card order with that id")
+        known = self._changes.get(key)
+        if known is not None:
+            if known != (order_id, change):
+                raise AgencyConflict(AGENCY)
+            return replace(self.orders[index].order, replayed=True)
+        self._changes[key] = (order_id, change)
+        recorded = self.orders[index]
+        order = recorded.order
+        if change.sequence > order.terms_sequence:
+            if change.monthly_amount is None:
+                order = replace(order, payments=Payments.STOPPED, terms_sequence=change.sequence)
+            else:
+                assert change.period_start is not None and change.period_end is not None
+                order = replace(
+                    order,
+                    payments=Payments.ACTIVE,
+                    terms_sequence=change.sequence,
+                    monthly_amount=change.monthly_amount,
+                    period_start=change.period_start,
+                    period_end=change.period_end,
+                )
+            self.orders[index] = replace(recorded, order=order)
+        return order
 
     async def card_order(self, order_id: str, ctx: CallContext) -> CardOrder:
         self.failures.check()

@@ -22,6 +22,7 @@ from adapters.db.records import (
     ApplicationRow,
     CardOrdered,
     CardOrderStatus,
+    CardTermsChanged,
     DeliveryKind,
     EventKind,
     MessageChannel,
@@ -92,6 +93,10 @@ def check_effect(item: OutboxItem, effect: OutboxEffect | None) -> None:
         item.notification_id is None or item.application_id is None
     ):
         raise ValueError("this outbox item does not send a notification")
+    if isinstance(effect, CardTermsChanged) and (
+        item.topic != OutboxTopic.CARD_TERMS.value or item.application_id is None
+    ):
+        raise ValueError("this outbox item does not change a card's terms")
 
 
 def earliest(*times: datetime | None) -> datetime | None:
@@ -130,15 +135,31 @@ _earlier = outbox.alias("earlier")
 #: that the family is told in order whatever failed and when its retry falls due; the SMS and
 #: the e-mail of one notice (enqueued together) do not wait for each other. A notice given up
 #: (DEAD) or withdrawn holds nothing up.
-_WAITS = sa.and_(
-    outbox.c.topic == _MESSAGE,
-    sa.exists(
-        sa.select(_earlier.c.id).where(
-            _earlier.c.application_id == outbox.c.application_id,
-            _earlier.c.topic == _MESSAGE,
-            _earlier.c.created_at < outbox.c.created_at,
-            _earlier.c.status.in_([_PENDING, _IN_FLIGHT]),
-        )
+#: A change of a card's terms waits while the card order itself is still to be delivered: the
+#: bank's order number is what it changes.
+_CARD_ORDER = OutboxTopic.CARD_ORDER.value
+_CARD_TERMS = OutboxTopic.CARD_TERMS.value
+_WAITS = sa.or_(
+    sa.and_(
+        outbox.c.topic == _MESSAGE,
+        sa.exists(
+            sa.select(_earlier.c.id).where(
+                _earlier.c.application_id == outbox.c.application_id,
+                _earlier.c.topic == _MESSAGE,
+                _earlier.c.created_at < outbox.c.created_at,
+                _earlier.c.status.in_([_PENDING, _IN_FLIGHT]),
+            )
+        ),
+    ),
+    sa.and_(
+        outbox.c.topic == _CARD_TERMS,
+        sa.exists(
+            sa.select(_earlier.c.id).where(
+                _earlier.c.application_id == outbox.c.application_id,
+                _earlier.c.topic == _CARD_ORDER,
+                _earlier.c.status.in_([_PENDING, _IN_FLIGHT]),
+            )
+        ),
     ),
 )
 
@@ -239,6 +260,24 @@ CARD_ORDERED = (
         pickup_from=sa.bindparam("b_pickup", type_=sa.Date()),
         updated_at=_at("b_now"),
     )
+)
+#: executemany: ``b_order_id``, ``b_status``, ``b_now``: what the bank says the card pays now
+CARD_TERMS_SET = (
+    sa.update(card_orders)
+    .where(
+        card_orders.c.order_id == sa.bindparam("b_order_id"),
+        card_orders.c.status.in_([CardOrderStatus.ORDERED.value, CardOrderStatus.STOPPED.value]),
+    )
+    .values(status=sa.bindparam("b_status"), updated_at=_at("b_now"))
+)
+#: The card order and terms changes of an application, oldest first.
+CARD_ITEMS = (
+    sa.select(outbox.c.topic, outbox.c.status, outbox.c.payload)
+    .where(
+        outbox.c.application_id == sa.bindparam("application_id"),
+        outbox.c.topic.in_([_CARD_ORDER, _CARD_TERMS]),
+    )
+    .order_by(outbox.c.created_at, outbox.c.id)
 )
 #: The applications whose completed items have follow-up messages (card-pickup notices, rendered
 #: from the application's row), read under a share lock taken before anything is completed: a
@@ -403,6 +442,57 @@ def reconcile_outbox(
     return Reconciled(withdrawn, restored)
 
 
+def terms_change(
+    connection: sa.Connection,
+    application_id: str,
+    sequence: int,
+    terms: tuple[str, str, str] | None,
+) -> OutboxMessage | None:
+    """What a reassessment (decision ``sequence``) must tell the bank about the application's
+    card, in its transaction: nothing when no card was ordered (a grant orders one with its own
+    terms) or when the terms last sent (the latest change, else the order's) are ``terms``
+    already; else a ``card.terms`` item (``terms``: amount and period as text; ``None``: stop
+    the payments), delivered once the order is (``_WAITS``). The bank applies the highest
+    sequence it gets, so changes need no order among themselves."""
+    order: Mapping[str, Any] | None = None
+    last: tuple[int, tuple[str, str, str] | None] | None = None
+    for item in connection.execute(CARD_ITEMS, {"application_id": application_id}):
+        found = item.payload
+        if item.topic == _CARD_ORDER:
+            order = found
+        elif (
+            isinstance(found, Mapping)
+            and isinstance(found.get("sequence"), int)
+            and (last is None or found["sequence"] > last[0])
+        ):
+            last = (found["sequence"], _terms_of(found))
+    if order is None:
+        return None
+    sent = last[1] if last is not None else _terms_of(order)
+    if sent == terms:
+        return None
+    change: dict[str, Any] = {"applicationId": application_id, "sequence": sequence}
+    if terms is not None:
+        amount, start, end = terms
+        change |= {"monthlyAmount": amount, "periodStart": start, "periodEnd": end}
+    return OutboxMessage(
+        topic=OutboxTopic.CARD_TERMS,
+        payload=change,
+        dedupe_key=f"card-terms:{application_id}:{sequence}",
+    )
+
+
+def _terms_of(payload: Any) -> tuple[str, str, str] | None:
+    """Amount and period of a card order's or terms change's payload; ``None``: stopped."""
+    if not isinstance(payload, Mapping) or "monthlyAmount" not in payload:
+        return None
+    return (
+        str(payload["monthlyAmount"]),
+        str(payload.get("periodStart")),
+        str(payload.get("periodEnd")),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class _Change:
     """Statuses of the effect rows of the items changed: (from, to)."""
@@ -469,6 +559,8 @@ def delivery_kind(
     its notification's channel (or, without a notification row, its payload's)."""
     if topic == OutboxTopic.CARD_ORDER.value:
         return DeliveryKind.CARD_ORDER
+    if topic == OutboxTopic.CARD_TERMS.value:
+        return DeliveryKind.CARD_TERMS
     if topic == OutboxTopic.MESSAGE_SEND.value:
         channel = notification_channel
         if channel is None and isinstance(payload, Mapping):

@@ -67,6 +67,8 @@ class EventKind(StrEnum):
     DELIVERY_FAILED = "DELIVERY_FAILED"
     DEAD_LETTERED = "DEAD_LETTERED"
     REQUEUED = "REQUEUED"  # an operator put a dead letter back (`vemtas outbox requeue`)
+    # the bank took a reassessment's change of what the card pays (new terms, or stopped)
+    CARD_TERMS_CHANGED = "CARD_TERMS_CHANGED"
 
 
 class CardOrderStatus(StrEnum):
@@ -76,6 +78,9 @@ class CardOrderStatus(StrEnum):
     # a reassessment refused the application before the order reached the bank: not sent (a
     # grant again puts it back PENDING, with the same idempotency key)
     CANCELLED = "CANCELLED"
+    # the bank stopped the card's payments: a reassessment refused the family after the card
+    # was ordered (a grant again resumes them: ORDERED)
+    STOPPED = "STOPPED"
 
 
 class MessageChannel(StrEnum):
@@ -112,6 +117,7 @@ class OutboxTopic(StrEnum):
     migration, only a member here and a handler in the worker."""
 
     CARD_ORDER = "card.order"
+    CARD_TERMS = "card.terms"  # a reassessment's change of what an ordered card pays
     MESSAGE_SEND = "message.send"
 
 
@@ -119,6 +125,7 @@ class DeliveryKind(StrEnum):
     """What an outbox item delivers, in operators' words (``vemtas outbox --kind``)."""
 
     CARD_ORDER = "card_order"
+    CARD_TERMS = "card_terms"
     SMS = "sms"
     EMAIL = "email"
     OTHER = "other"  # an item the worker cannot read (unknown topic or channel)
@@ -250,7 +257,20 @@ class MessageSent:
     sent_at: datetime
 
 
-OutboxEffect: TypeAlias = CardOrdered | MessageSent
+@dataclass(frozen=True, slots=True)
+class CardTermsChanged:
+    """The bank took a change of what the card ``order_id`` pays; what it pays now (which may
+    be a later change than the one sent: the bank keeps the latest)."""
+
+    order_id: str
+    stopped: bool
+    sequence: int
+    monthly_amount: Decimal
+    period_start: date
+    period_end: date
+
+
+OutboxEffect: TypeAlias = CardOrdered | CardTermsChanged | MessageSent
 
 
 # --- rows -------------------------------------------------------------------------------------

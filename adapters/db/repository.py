@@ -61,6 +61,7 @@ from adapters.db.records import (
     CardOrdered,
     CardOrderRow,
     CardOrderStatus,
+    CardTermsChanged,
     Channel,
     DeadLetter,
     DecisionRow,
@@ -678,6 +679,12 @@ class Database:
                 card = await self._ordered_card(connection, application_id)
                 if card is not None:
                     outbox_messages = [*outbox_messages, *card_ready(card)]
+            if superseded:  # the card ordered under an earlier decision pays what this says
+                change = await connection.run_sync(
+                    delivery.terms_change, application_id, sequence, _terms(decision)
+                )
+                if change is not None:
+                    outbox_messages = [*outbox_messages, change]
             await self._enqueue(
                 connection, application_id, outbox_messages, decision_id=decision_id, now=now
             )
@@ -1016,7 +1023,37 @@ class Database:
         row, whatever the number of items."""
         sent = [(c.item, c.effect) for c in done if isinstance(c.effect, MessageSent)]
         ordered = [(c.item, c.effect) for c in done if isinstance(c.effect, CardOrdered)]
+        changed = [(c.item, c.effect) for c in done if isinstance(c.effect, CardTermsChanged)]
         events: list[dict[str, Any]] = []
+        if changed:
+            connection.execute(
+                delivery.CARD_TERMS_SET,
+                [
+                    {
+                        "b_order_id": effect.order_id,
+                        "b_status": (
+                            CardOrderStatus.STOPPED if effect.stopped else CardOrderStatus.ORDERED
+                        ).value,
+                        "b_now": now,
+                    }
+                    for _, effect in changed
+                ],
+            )
+            for item, terms in changed:
+                assert item.application_id is not None
+                detail = {
+                    "orderId": terms.order_id,
+                    "sequence": terms.sequence,
+                    "payments": "STOPPED" if terms.stopped else "ACTIVE",
+                    "monthlyAmount": f"{terms.monthly_amount:.2f}",
+                    "periodStart": terms.period_start.isoformat(),
+                    "periodEnd": terms.period_end.isoformat(),
+                }
+                events.append(
+                    delivery.event_row(
+                        item.application_id, EventKind.CARD_TERMS_CHANGED, now, detail
+                    )
+                )
         if sent:
             notification_ids = [item.notification_id for item, _ in sent]
             kinds = {
@@ -1517,10 +1554,11 @@ class Database:
     async def _ordered_card(
         self, connection: AsyncConnection, application_id: str
     ) -> CardOrderRow | None:
-        """The application's card order if the bank has made it (ORDERED, its branch and pickup
-        day known), read inside the caller's transaction."""
+        """The application's card order if the bank has made it (ORDERED, or STOPPED while
+        the family was refused; its branch and pickup day known), read inside the caller's
+        transaction."""
         row = await _first(connection, _LATEST_CARD_ORDER, {"b_application_id": application_id})
-        if row is None or row.status != CardOrderStatus.ORDERED.value:
+        if row is None or row.status not in _MADE:
             return None
         card = _card_order(row)
         return card if card.branch_address and card.pickup_from else None
@@ -1863,8 +1901,28 @@ def _check_decision(decision: NewDecision) -> None:
         raise ValueError("a refusal has no amount")
 
 
+_MADE = (CardOrderStatus.ORDERED.value, CardOrderStatus.STOPPED.value)
+
+
 def _money_text(decision: NewDecision) -> str | None:
     return None if decision.monthly_amount is None else str(decision.monthly_amount)
+
+
+def _terms(decision: NewDecision) -> tuple[str, str, str] | None:
+    """What a card pays under ``decision``, as the card order's payload writes it (amount and
+    period); ``None`` when it pays nothing (not a grant)."""
+    if (
+        decision.outcome is not Outcome.GRANTED
+        or decision.monthly_amount is None
+        or decision.period_start is None
+        or decision.period_end is None
+    ):
+        return None
+    return (
+        str(decision.monthly_amount),
+        decision.period_start.isoformat(),
+        decision.period_end.isoformat(),
+    )
 
 
 def _filter_conditions(filter: ApplicationFilter) -> list[sa.ColumnElement[bool]]:

@@ -1,8 +1,8 @@
 """`vemtas outbox dead` and `vemtas outbox requeue`: the outbox items the worker gave up on (card
 orders to the bank, SMS and e-mail notices), for operators.
 
-    vemtas outbox dead [--json] [--limit N] [--kind card_order|sms|email]
-    vemtas outbox requeue ID... | --all [--kind card_order|sms|email]
+    vemtas outbox dead [--json] [--limit N] [--kind card_order|card_terms|sms|email]
+    vemtas outbox requeue ID... | --all [--kind card_order|card_terms|sms|email]
 
 An item is dead-lettered after ``VEMTAS_OUTBOX_MAX_ATTEMPTS`` failed deliveries, or at once when
 the bank or the messaging gateway refuses it or the worker cannot read it. ``dead`` lists them,
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, TextIO
 if TYPE_CHECKING:  # the command loads the database stack only when it runs
     from adapters.db import Database, DeadLetter, DeliveryKind
 
-KINDS = ("card_order", "sms", "email")
+KINDS = ("card_order", "card_terms", "sms", "email")
 DEFAULT_LIMIT = 50
 
 

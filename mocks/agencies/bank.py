@@ -6,6 +6,12 @@ collected (three working days after the order, Azerbaijani public holidays exclu
 writes behind an ``Idempotency-Key`` (``mocks/agencies/outbound.py``): the key is the *only*
 thing the bank de-duplicates on, so a client that loses an answer must send the same key again.
 
+A reassessment may change what a card pays: ``POST /card-orders/{order_id}/terms`` sets new
+terms (amount and period; payments resume if they were stopped) and ``POST
+/card-orders/{order_id}/stop`` stops the payments (the family was refused). Each carries the
+``sequence`` of the decision it follows from; the bank applies only a sequence higher than the
+last it applied, so changes that arrive out of order leave the latest in force.
+
 Orders live in memory, in the server's :class:`~mocks.agencies.base.MockState` (not in the
 world: replacing the world keeps them); ``GET /_admin/bank/orders`` lists them in development
 mode, so that crash tests can count exactly how many cards were ordered.
@@ -15,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from functools import lru_cache
@@ -133,6 +139,9 @@ class CardOrder:
     branch_address: str
     ordered_on: date
     pickup_from: date
+    #: ACTIVE, or STOPPED (``/stop``); the sequence of the last change applied (0: none)
+    payments: str = "ACTIVE"
+    terms_sequence: int = 0
 
     def to_json(self) -> Json:
         """The order as ``POST /card-orders`` and ``GET /card-orders/{order_id}`` answer it."""
@@ -143,6 +152,11 @@ class CardOrder:
             "iban": self.iban,
             "branch_address": self.branch_address,
             "pickup_from": self.pickup_from.isoformat(),
+            "payments": self.payments,
+            "terms_sequence": self.terms_sequence,
+            "monthly_amount": money(self.monthly_amount),
+            "period_start": self.period_start.isoformat(),
+            "period_end": self.period_end.isoformat(),
         }
 
     def to_admin_json(self) -> Json:
@@ -155,9 +169,6 @@ class CardOrder:
             "first_name": self.first_name,
             "last_name": self.last_name,
             "district": self.district,
-            "monthly_amount": money(self.monthly_amount),
-            "period_start": self.period_start.isoformat(),
-            "period_end": self.period_end.isoformat(),
             "ordered_on": self.ordered_on.isoformat(),
         }
 
@@ -199,6 +210,18 @@ ORDER_FIELDS = (
 )
 
 
+def _terms(payload: Json) -> tuple[Decimal, date, date]:
+    """The monthly amount and the period (inclusive, at most two years) of an order or change."""
+    amount = money_field(payload, "monthly_amount")
+    start = date_field(payload, "period_start")
+    end = date_field(payload, "period_end")
+    if end < start:
+        raise FieldError("period_end", "period_end is before period_start")
+    if (end - start).days > MAX_PERIOD_DAYS:
+        raise FieldError("period_end", "the period is longer than two years")
+    return amount, start, end
+
+
 def order_card(call: WriteCall, orders: CardOrderBook, today: Callable[[], date]) -> Answer:
     """``POST /card-orders``: a new order (201), or the order this key already made (200)."""
     key = call.key()
@@ -210,13 +233,7 @@ def order_card(call: WriteCall, orders: CardOrderBook, today: Callable[[], date]
     first_name = text_field(payload, "first_name", max_length=MAX_NAME)
     last_name = text_field(payload, "last_name", max_length=MAX_NAME)
     district = text_field(payload, "district", max_length=MAX_NAME)
-    amount = money_field(payload, "monthly_amount")
-    start = date_field(payload, "period_start")
-    end = date_field(payload, "period_end")
-    if end < start:
-        raise FieldError("period_end", "period_end is before period_start")
-    if (end - start).days > MAX_PERIOD_DAYS:
-        raise FieldError("period_end", "the period is longer than two years")
+    amount, start, end = _terms(payload)
 
     request = fingerprint("card-orders", payload)
     existing = orders.keys.find(call.client, key, request)
@@ -247,6 +264,85 @@ def order_card(call: WriteCall, orders: CardOrderBook, today: Callable[[], date]
     return Answer(order.to_json(), 201)
 
 
+def _sequence(payload: Json) -> int:
+    value = payload["sequence"]
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10_000:
+        raise FieldError("sequence", "sequence must be a whole number from 1 to 10000")
+    return value
+
+
+def _order(call: WriteCall, orders: CardOrderBook) -> CardOrder:
+    order_id = call.path_params["order_id"]
+    order = orders.orders.get(order_id) if _ORDER_ID.fullmatch(order_id) else None
+    if order is None:
+        raise NotFound
+    return order
+
+
+def change_terms(call: WriteCall, orders: CardOrderBook) -> Answer:
+    """``POST /card-orders/{order_id}/terms``: pay ``monthly_amount`` over the period from
+    now on (resuming stopped payments), unless a later change was applied already."""
+    key = call.key()
+    order = _order(call, orders)
+    payload = call.fields("sequence", "monthly_amount", "period_start", "period_end")
+    sequence = _sequence(payload)
+    amount, start, end = _terms(payload)
+    return _apply(
+        call,
+        orders,
+        order,
+        key,
+        ("terms", payload),
+        sequence,
+        lambda found: replace(
+            found,
+            monthly_amount=amount,
+            period_start=start,
+            period_end=end,
+            payments="ACTIVE",
+            terms_sequence=sequence,
+        ),
+    )
+
+
+def stop_payments(call: WriteCall, orders: CardOrderBook) -> Answer:
+    """``POST /card-orders/{order_id}/stop``: no more payments on the card, unless a later
+    change was applied already."""
+    key = call.key()
+    order = _order(call, orders)
+    payload = call.fields("sequence")
+    sequence = _sequence(payload)
+    return _apply(
+        call,
+        orders,
+        order,
+        key,
+        ("stop", payload),
+        sequence,
+        lambda found: replace(found, payments="STOPPED", terms_sequence=sequence),
+    )
+
+
+def _apply(
+    call: WriteCall,
+    orders: CardOrderBook,
+    order: CardOrder,
+    key: str,
+    what: tuple[str, Json],
+    sequence: int,
+    change: Callable[[CardOrder], CardOrder],
+) -> Answer:
+    action, payload = what
+    request = fingerprint(f"card-orders/{order.order_id}/{action}", payload)
+    if orders.keys.find(call.client, key, request) is not None:
+        return Answer(orders.orders[order.order_id].to_json(), 200, replayed=True)
+    if sequence > order.terms_sequence:  # an older change arriving late changes nothing
+        order = change(order)
+        orders.orders[order.order_id] = order
+    orders.keys.bind(call.client, key, request, order.order_id)
+    return Answer(order.to_json(), 201)  # the change taken (200: this key's change again)
+
+
 def get_order(call: WriteCall, orders: CardOrderBook) -> Answer:
     """``GET /card-orders/{order_id}``."""
     order_id = call.path_params["order_id"]
@@ -272,6 +368,18 @@ def routes(state: MockState, *, today: Callable[[], date] = baku_today) -> list[
                     "/card-orders/{order_id}",
                     lambda call: get_order(call, orders),
                     method="GET",
+                ),
+                write_route(
+                    state,
+                    KEY,
+                    "/card-orders/{order_id}/terms",
+                    lambda call: change_terms(call, orders),
+                ),
+                write_route(
+                    state,
+                    KEY,
+                    "/card-orders/{order_id}/stop",
+                    lambda call: stop_payments(call, orders),
                 ),
             ],
         )

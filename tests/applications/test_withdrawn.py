@@ -193,7 +193,7 @@ async def test_card_pickup_notices_held_back_wait_out_a_refusal(stack: Stack) ->
     sent = await _keys(stack)
     assert not any(":card-ready:" in key or ":decided-1:" in key for key in sent)
     seen = await stack.application(token, app_id)
-    assert seen["cardOrder"]["status"] == "ORDERED"  # the bank took it: it stays as it was
+    assert seen["cardOrder"]["status"] == "STOPPED"  # the bank took it: it pays nothing now
     told = {
         (n.idempotency_key.split(":")[2], n.status)
         for n in await stack.database.notifications(app_id)
@@ -223,9 +223,9 @@ async def test_a_card_order_the_bank_takes_during_a_refusal_is_kept_without_pick
     await stack.settle()
 
     [order] = await stack.orders()  # the bank took it before it heard of the refusal
-    assert order["application_id"] == app_id
+    assert (order["application_id"], order["payments"]) == (app_id, "STOPPED")
     seen = await stack.application(token, app_id)
-    assert seen["cardOrder"]["status"] == "ORDERED"  # as it is: the order was made
+    assert seen["cardOrder"]["status"] == "STOPPED"  # the order was made, its payments stopped
     assert not any(":card-ready:" in key for key in await _keys(stack))
 
     assert await _decide_again(stack, 44, app_id, GRANT) == "GRANTED"
@@ -315,3 +315,73 @@ async def test_a_grant_again_while_the_bank_is_answering_still_sends_the_pickup_
     assert seen["cardOrder"]["status"] == "ORDERED"
     ready = [key for key in await _keys(stack) if ":card-ready:" in key]
     assert sorted(ready) == [f"msg:{app_id}:card-ready:{c}" for c in ("email", "sms")]
+
+
+# --- what an ordered card pays follows the current decision -------------------------------------
+
+
+async def test_a_refusal_after_the_card_was_ordered_stops_its_payments_and_a_grant_resumes_them(
+    stack: Stack,
+) -> None:
+    token, application = await stack.grant(41)
+    app_id = application["id"]
+    await stack.settle()
+    [order] = await stack.orders()
+    assert (order["payments"], order["terms_sequence"]) == ("ACTIVE", 0)
+
+    assert await _decide_again(stack, 41, app_id, REFUSE) == "REFUSED"
+    await stack.settle()
+
+    [order] = await stack.orders()  # the same card, which pays nothing now
+    assert (order["payments"], order["terms_sequence"]) == ("STOPPED", 2)
+    seen = await stack.application(token, app_id)
+    assert seen["cardOrder"]["status"] == "STOPPED"
+    [changed] = [e for e in seen["events"] if e["kind"] == "CARD_TERMS_CHANGED"]
+    assert changed["detail"]["payments"] == "STOPPED"
+    assert changed["detail"]["orderId"] == order["order_id"]
+
+    assert await _decide_again(stack, 41, app_id, GRANT) == "GRANTED"
+    await stack.settle()
+
+    [order] = await stack.orders()
+    assert (order["payments"], order["terms_sequence"]) == ("ACTIVE", 3)
+    assert order["monthly_amount"] == application["decision"]["monthlyAmount"]
+    seen = await stack.application(token, app_id)
+    assert seen["cardOrder"]["status"] == "ORDERED"
+    assert [
+        e["detail"]["payments"] for e in seen["events"] if e["kind"] == "CARD_TERMS_CHANGED"
+    ] == [
+        "STOPPED",
+        "ACTIVE",
+    ]
+
+
+async def test_a_reassessment_that_changes_the_amount_tells_the_bank_once(stack: Stack) -> None:
+    await stack.fault("bank", "down")  # the order itself waits: the change waits behind it
+    token, application = await stack.grant(43)
+    app_id = application["id"]
+    before = application["decision"]["monthlyAmount"]
+
+    assert await _decide_again(stack, 43, app_id, "150.00") == "GRANTED"
+    decision = (await stack.application(token, app_id))["decision"]
+    after = decision["monthlyAmount"]
+    assert float(after) == float(before) - 50  # 50.00 more income a month
+    assert ("card.terms", "PENDING") in await _outbox(stack, app_id, topic=True)
+    await _retries_due(stack, "bank")
+
+    [order] = await stack.orders()  # ordered with the first terms, then changed, in that order
+    assert (order["monthly_amount"], order["terms_sequence"], order["payments"]) == (
+        after,
+        2,
+        "ACTIVE",
+    )
+    assert (order["period_start"], order["period_end"]) == (
+        decision["periodStart"],
+        decision["periodEnd"],
+    )
+    # the same facts again: the bank already pays that, nothing more is sent
+    assert await _decide_again(stack, 43, app_id, "150.00") == "GRANTED"
+    await stack.settle()
+    assert [t for t, _ in await _outbox(stack, app_id, topic=True)].count("card.terms") == 1
+    [order] = await stack.orders()
+    assert order["terms_sequence"] == 2

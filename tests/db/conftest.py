@@ -121,7 +121,13 @@ class Make:
     def card_order(self, key: str) -> OutboxMessage:
         return OutboxMessage(
             topic=OutboxTopic.CARD_ORDER,
-            payload={"idempotencyKey": f"card:{key}", "amount": Decimal("240.00")},
+            # the terms of make.grant(), as resolvers.applications.card_order_message writes them
+            payload={
+                "applicationId": key,
+                "monthlyAmount": "240.00",
+                "periodStart": "2026-03-01",
+                "periodEnd": "2027-02-28",
+            },
             dedupe_key=f"card:{key}",
             card_order=NewCardOrder(idempotency_key=f"card:{key}"),
         )

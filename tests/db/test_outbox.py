@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -63,7 +64,12 @@ async def test_a_claimed_item_carries_its_payload_and_its_effect_row(db, make):
 
     by_topic = {item.topic: item for item in items}
     card = by_topic[OutboxTopic.CARD_ORDER.value]
-    assert card.payload == {"idempotencyKey": "card:k-1", "amount": "240.00"}
+    assert card.payload == {
+        "applicationId": "k-1",
+        "monthlyAmount": "240.00",
+        "periodStart": "2026-03-01",
+        "periodEnd": "2027-02-28",
+    }
     assert card.application_id == application.id
     assert card.card_order_id is not None and card.notification_id is None
     assert card.attempts == 1
@@ -295,6 +301,79 @@ async def test_a_message_enqueued_twice_is_kept_once(db, make, rows):
     assert await rows(db, outbox) == 1
     order = await db.card_order(application.id)
     assert order is not None and order.status is CardOrderStatus.PENDING
+
+
+async def _terms_items(db, application_id):
+    async with db.engine.connect() as connection:
+        found = await connection.execute(
+            sa.select(outbox.c.dedupe_key, outbox.c.payload, outbox.c.status)
+            .where(
+                outbox.c.application_id == application_id,
+                outbox.c.topic == OutboxTopic.CARD_TERMS.value,
+            )
+            .order_by(outbox.c.created_at, outbox.c.id)
+        )
+        return [(row.dedupe_key, row.payload, row.status) for row in found]
+
+
+ORDERED = CardOrdered("CO-00000001", "AZ21NABZ00000000137010001944", "Bakı", date(2026, 3, 9))
+
+
+async def test_a_reassessment_tells_the_bank_what_an_ordered_card_pays_now(db, make):
+    application = (await db.register_application(make.application(notices=0))).application
+    card = [make.card_order("k")]
+    decided = await db.record_decision(application.id, make.grant(), card, application.version)
+    [order] = await db.claim_outbox(make.clock.now, 10, LEASE)
+    await db.complete_outbox(order.id, ORDERED)
+    decided = await db.record_decision(  # the same terms: nothing to tell the bank
+        application.id, make.grant(), card, decided.version, reassessment=True
+    )
+    assert await _terms_items(db, application.id) == []
+
+    decided = await db.record_decision(
+        application.id, make.grant(Decimal("200.00")), card, decided.version, reassessment=True
+    )
+    decided = await db.record_decision(
+        application.id, make.refusal(), [], decided.version, reassessment=True
+    )
+    await db.record_decision(  # refused again: the payments are stopped already
+        application.id, make.refusal(), [], decided.version, reassessment=True
+    )
+
+    key = f"card-terms:{application.id}"
+    assert sorted(await _terms_items(db, application.id)) == [
+        (
+            f"{key}:3",
+            {
+                "applicationId": application.id,
+                "sequence": 3,
+                "monthlyAmount": "200.00",
+                "periodStart": "2026-03-01",
+                "periodEnd": "2027-02-28",
+            },
+            "PENDING",
+        ),
+        (f"{key}:4", {"applicationId": application.id, "sequence": 4}, "PENDING"),
+    ]
+    changes = await db.claim_outbox(make.clock.now, 10, LEASE)
+    assert sorted(item.dedupe_key for item in changes) == [f"{key}:3", f"{key}:4"]
+
+
+async def test_a_change_of_terms_waits_for_the_card_order_itself(db, make):
+    """The bank's order number is what a change changes."""
+    application = (await db.register_application(make.application(notices=0))).application
+    card = [make.card_order("k")]
+    decided = await db.record_decision(application.id, make.grant(), card, application.version)
+    await db.record_decision(
+        application.id, make.grant(Decimal("200.00")), card, decided.version, reassessment=True
+    )
+
+    [order] = await db.claim_outbox(make.clock.now, 10, LEASE)
+    assert order.topic == OutboxTopic.CARD_ORDER.value
+    assert await db.claim_outbox(make.clock.now, 10, LEASE) == []
+    await db.complete_outbox(order.id, ORDERED)
+    [change] = await db.claim_outbox(make.clock.now, 10, LEASE)
+    assert change.topic == OutboxTopic.CARD_TERMS.value
 
 
 async def test_next_due_names_the_first_item_and_application_due(db, make):

@@ -10,7 +10,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from adapters.bank import BankAdapter, CardOrderStatus, open_bank
+from adapters.bank import BankAdapter, CardOrderStatus, Payments, TermsChange, open_bank
 from adapters.bank.iban import az_iban, is_valid_az_iban
 from adapters.errors import (
     AgencyBadResponse,
@@ -298,6 +298,11 @@ async def test_an_answer_with_a_broken_iban_checksum_is_a_bad_response() -> None
                 "iban": broken,
                 "branch_address": "Yasamal filialı",
                 "pickup_from": "2026-11-25",
+                "payments": "ACTIVE",
+                "terms_sequence": 0,
+                "monthly_amount": "285.50",
+                "period_start": "2026-11-01",
+                "period_end": "2027-10-31",
             },
         )
 
@@ -305,6 +310,54 @@ async def test_an_answer_with_a_broken_iban_checksum_is_a_bad_response() -> None
         with pytest.raises(AgencyBadResponse) as raised:
             await bank.order_card(ORDER, "k", CTX)
     assert broken not in str(raised.value)
+
+
+async def test_a_reassessment_changes_what_the_card_pays_the_latest_change_winning(
+    bank: BankAdapter, mocks: Mocks
+) -> None:
+    order = await bank.order_card(ORDER, "card-order:APP-2026-000123", CTX)
+    assert (order.payments, order.terms_sequence, order.monthly_amount) == (
+        Payments.ACTIVE,
+        0,
+        Decimal("285.50"),
+    )
+    lower = TermsChange(2, Decimal("240.00"), date(2026, 11, 1), date(2027, 10, 31))
+
+    changed = await bank.change_terms(order.order_id, lower, "card-terms:APP:2", CTX)
+    again = await bank.change_terms(order.order_id, lower, "card-terms:APP:2", CTX)
+    stopped = await bank.change_terms(order.order_id, TermsChange(4, None), "card-terms:APP:4", CTX)
+    late = await bank.change_terms(  # decision 3's change, delivered after decision 4's
+        order.order_id,
+        TermsChange(3, Decimal("200.00"), date(2026, 11, 1), date(2027, 10, 31)),
+        "card-terms:APP:3",
+        CTX,
+    )
+
+    assert (changed.monthly_amount, changed.terms_sequence, changed.replayed) == (
+        Decimal("240.00"),
+        2,
+        False,
+    )
+    assert again.replayed and again.terms_sequence == 2
+    assert (stopped.payments, stopped.terms_sequence) == (Payments.STOPPED, 4)
+    assert (late.payments, late.terms_sequence, late.monthly_amount) == (
+        Payments.STOPPED,
+        4,
+        Decimal("240.00"),
+    )
+    (held,) = await mocks.orders()
+    assert (held["payments"], held["terms_sequence"]) == ("STOPPED", 4)
+    with pytest.raises(AgencyConflict):  # one key, one change
+        await bank.change_terms(order.order_id, TermsChange(4, None), "card-terms:APP:2", CTX)
+    with pytest.raises(AgencyBadResponse, match="404"):  # an order the bank does not hold
+        await bank.change_terms("CO-99999999", lower, "card-terms:APP:9", CTX)
+    with pytest.raises(ValueError, match="monthly_amount"):
+        await bank.change_terms(
+            order.order_id,
+            TermsChange(5, Decimal("0.001"), date(2026, 11, 1), date(2027, 10, 31)),
+            "card-terms:APP:5",
+            CTX,
+        )
 
 
 def test_iban_check_digits_follow_iso_13616() -> None:
