@@ -317,6 +317,7 @@ def count_members(facts: FamilyFacts, on: date) -> Counting | Missing:
     disabled: list[bool] = []
     not_counted: list[NotCounted] = []
     living: list[MemberFacts] = []
+    family: list[MemberFacts] = []
     missing: list[MissingInput] = []
     year, month_day = on.year, (on.month, on.day)
     for member in facts.members:
@@ -332,6 +333,7 @@ def count_members(facts: FamilyFacts, on: date) -> Counting | Missing:
         if member.relation is _GUARDIAN:
             not_counted.append(NotCounted(member.fin, _AS_GUARDIAN))
             continue
+        family.append(member)
         if member.unknown:
             unknown = _unknown((member,), *_COUNTING_INPUTS)
             if unknown:
@@ -365,7 +367,7 @@ def count_members(facts: FamilyFacts, on: date) -> Counting | Missing:
         tuple(counted),
         tuple(not_counted),
         tuple(living),
-        of_family(living),
+        tuple(family),
         tuple(ages),
         tuple(disabled),
         facts.complete,
@@ -834,9 +836,9 @@ def member_died(facts: FamilyFacts, on: date, window: IncomeWindow) -> Finding:
     application date. Basis: Law art. 3."""
     start = window.first_month
     holds = False
-    for member in of_family(facts.members):
+    for member in facts.members:
         died_on = member.died_on
-        if died_on is not None and start <= died_on <= on:
+        if died_on is not None and start <= died_on <= on and member.relation is not _GUARDIAN:
             holds = True
     return Finding(_MEMBER_DIED, holds, window.parameters)
 

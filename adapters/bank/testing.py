@@ -103,7 +103,8 @@ class RecordingBank:
                     period_start=change.period_start,
                     period_end=change.period_end,
                 )
-            self.orders[index] = replace(recorded, order=order)
+            updated = replace(recorded, order=order)
+            self.orders[index] = self._by_key[recorded.idempotency_key] = updated
         return order
 
     async def card_order(self, order_id: str, ctx: CallContext) -> CardOrder:

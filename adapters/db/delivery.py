@@ -130,6 +130,22 @@ def _ids(name: str = "ids") -> sa.BindParameter[str]:
 
 _MESSAGE = OutboxTopic.MESSAGE_SEND.value
 _earlier = outbox.alias("earlier")
+_CARD_ORDER = OutboxTopic.CARD_ORDER.value
+_CARD_TERMS = OutboxTopic.CARD_TERMS.value
+
+
+def _undelivered(topic: str, *conditions: sa.ColumnElement[bool]) -> sa.Exists:
+    """An item of ``topic`` of the same application still to be delivered."""
+    return sa.exists(
+        sa.select(_earlier.c.id).where(
+            _earlier.c.application_id == outbox.c.application_id,
+            _earlier.c.topic == topic,
+            _earlier.c.status.in_([_PENDING, _IN_FLIGHT]),
+            *conditions,
+        )
+    )
+
+
 #: A notice waits while a notice of the same application enqueued before it (registration,
 #: decision, card pickup: by ``created_at``) is still to be delivered (PENDING or IN_FLIGHT), so
 #: that the family is told in order whatever failed and when its retry falls due; the SMS and
@@ -137,30 +153,12 @@ _earlier = outbox.alias("earlier")
 #: (DEAD) or withdrawn holds nothing up.
 #: A change of a card's terms waits while the card order itself is still to be delivered: the
 #: bank's order number is what it changes.
-_CARD_ORDER = OutboxTopic.CARD_ORDER.value
-_CARD_TERMS = OutboxTopic.CARD_TERMS.value
 _WAITS = sa.or_(
     sa.and_(
         outbox.c.topic == _MESSAGE,
-        sa.exists(
-            sa.select(_earlier.c.id).where(
-                _earlier.c.application_id == outbox.c.application_id,
-                _earlier.c.topic == _MESSAGE,
-                _earlier.c.created_at < outbox.c.created_at,
-                _earlier.c.status.in_([_PENDING, _IN_FLIGHT]),
-            )
-        ),
+        _undelivered(_MESSAGE, _earlier.c.created_at < outbox.c.created_at),
     ),
-    sa.and_(
-        outbox.c.topic == _CARD_TERMS,
-        sa.exists(
-            sa.select(_earlier.c.id).where(
-                _earlier.c.application_id == outbox.c.application_id,
-                _earlier.c.topic == _CARD_ORDER,
-                _earlier.c.status.in_([_PENDING, _IN_FLIGHT]),
-            )
-        ),
-    ),
+    sa.and_(outbox.c.topic == _CARD_TERMS, _undelivered(_CARD_ORDER)),
 )
 
 # --- is anything due? ------------------------------------------------------------------------
